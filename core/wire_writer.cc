@@ -1,0 +1,249 @@
+#include "core/wire_writer.h"
+
+#include <cstring>
+
+namespace fastrbl::core {
+
+void ResponseWriter::begin(std::span<const std::uint8_t> query, std::size_t question_end,
+                           std::size_t limit) noexcept {
+  std::memcpy(buf_.data(), query.data(), question_end);
+  size_ = question_end;
+  set_limit(limit);
+  answer_start_ = question_end;
+  last_ttl_ = 0;
+  counts_ = {};
+  section_ = Section::kAnswer;
+  ncompr_ = 0;
+  for (std::size_t i = 6; i < kHeaderSize; ++i) buf_[i] = 0;
+  // Every suffix of the question name is a compression target.
+  std::size_t pos = kHeaderSize;
+  while (buf_[pos] != 0) {
+    remember(pos);
+    pos += buf_[pos] + 1u;
+  }
+}
+
+bool ResponseWriter::name_at_equals(std::size_t off, const std::uint8_t* name) const noexcept {
+  int hops = 0;
+  while (true) {
+    std::uint8_t len = buf_[off];
+    if ((len & 0xc0) == 0xc0) {
+      std::size_t target = (std::size_t{len & 0x3fu} << 8) | buf_[off + 1];
+      if (target >= off || ++hops > 64) return false;
+      off = target;
+      continue;
+    }
+    if (len != *name) return false;
+    if (len == 0) return true;
+    for (std::size_t k = 1; k <= len; ++k)
+      if (lower(buf_[off + k]) != lower(name[k])) return false;
+    off += len + 1u;
+    name += len + 1u;
+  }
+}
+
+bool ResponseWriter::put_name(const std::uint8_t* name) noexcept {
+  const std::size_t start_size = size_;
+  const std::size_t start_ncompr = ncompr_;
+  while (*name != 0) {
+    for (std::size_t i = 0; i < ncompr_; ++i) {
+      if (name_at_equals(compr_[i], name)) {
+        if (!room(2)) {
+          size_ = start_size;
+          ncompr_ = start_ncompr;
+          return false;
+        }
+        store_u16(&buf_[size_], static_cast<std::uint16_t>(0xc000u | compr_[i]));
+        size_ += 2;
+        return true;
+      }
+    }
+    std::size_t n = *name + 1u;
+    if (!room(n)) {
+      size_ = start_size;
+      ncompr_ = start_ncompr;
+      return false;
+    }
+    remember(size_);
+    std::memcpy(&buf_[size_], name, n);
+    size_ += n;
+    name += n;
+  }
+  if (!room(1)) {
+    size_ = start_size;
+    ncompr_ = start_ncompr;
+    return false;
+  }
+  buf_[size_++] = 0;
+  return true;
+}
+
+std::size_t ResponseWriter::rr_start(std::uint16_t owner, std::uint16_t type, std::uint16_t rrclass,
+                                     std::uint32_t ttl, std::size_t rdata_min) noexcept {
+  if (!room(12 + rdata_min) || counts_[static_cast<std::size_t>(section_)] >= 255) return 0;
+  std::uint8_t* p = &buf_[size_];
+  store_u16(p, static_cast<std::uint16_t>(0xc000u | owner));
+  store_u16(p + 2, type);
+  store_u16(p + 4, rrclass);
+  store_u32(p + 6, ttl);
+  store_u16(p + 10, 0);
+  last_ttl_ = size_ + 6;
+  size_ += 12;
+  return size_;
+}
+
+namespace {
+void bump(std::array<std::uint16_t, 3>& counts, Section s) {
+  ++counts[static_cast<std::size_t>(s)];
+}
+}  // namespace
+
+bool ResponseWriter::add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept {
+  std::size_t rd = rr_start(owner, rrtype::kA, rrclass::kIN, ttl, 4);
+  if (rd == 0) return false;
+  store_u16(&buf_[rd - 2], 4);
+  std::memcpy(&buf_[rd], addr, 4);
+  size_ += 4;
+  bump(counts_, section_);
+  return true;
+}
+
+bool ResponseWriter::add_txt(std::uint16_t owner, std::uint16_t rrclass, std::uint32_t ttl,
+                             std::span<const std::uint8_t> text) noexcept {
+  if (text.size() > 255) text = text.first(255);
+  std::size_t rd = rr_start(owner, rrtype::kTXT, rrclass, ttl, 1 + text.size());
+  if (rd == 0) return false;
+  store_u16(&buf_[rd - 2], static_cast<std::uint16_t>(1 + text.size()));
+  buf_[rd] = static_cast<std::uint8_t>(text.size());
+  if (!text.empty()) std::memcpy(&buf_[rd + 1], text.data(), text.size());
+  size_ += 1 + text.size();
+  bump(counts_, section_);
+  return true;
+}
+
+bool ResponseWriter::add_ns(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t* target) noexcept {
+  const Mark m = mark();
+  std::size_t rd = rr_start(owner, rrtype::kNS, rrclass::kIN, ttl, 1);
+  if (rd == 0) return false;
+  if (!put_name(target)) {
+    rollback(m);
+    return false;
+  }
+  store_u16(&buf_[rd - 2], static_cast<std::uint16_t>(size_ - rd));
+  bump(counts_, section_);
+  return true;
+}
+
+bool ResponseWriter::add_mx(std::uint16_t owner, std::uint32_t ttl, std::uint16_t pref,
+                            const std::uint8_t* exchange) noexcept {
+  const Mark m = mark();
+  std::size_t rd = rr_start(owner, rrtype::kMX, rrclass::kIN, ttl, 3);
+  if (rd == 0) return false;
+  store_u16(&buf_[rd], pref);
+  size_ += 2;
+  if (!put_name(exchange)) {
+    rollback(m);
+    return false;
+  }
+  store_u16(&buf_[rd - 2], static_cast<std::uint16_t>(size_ - rd));
+  bump(counts_, section_);
+  return true;
+}
+
+bool ResponseWriter::add_soa(std::uint16_t owner, std::uint32_t ttl, const SoaFields& soa) noexcept {
+  const Mark m = mark();
+  std::size_t rd = rr_start(owner, rrtype::kSOA, rrclass::kIN, ttl, 22);
+  if (rd == 0) return false;
+  if (!put_name(soa.mname) || !put_name(soa.rname) || !room(20)) {
+    rollback(m);
+    return false;
+  }
+  std::uint8_t* p = &buf_[size_];
+  store_u32(p, soa.serial);
+  store_u32(p + 4, soa.refresh);
+  store_u32(p + 8, soa.retry);
+  store_u32(p + 12, soa.expire);
+  store_u32(p + 16, soa.minimum);
+  size_ += 20;
+  store_u16(&buf_[rd - 2], static_cast<std::uint16_t>(size_ - rd));
+  bump(counts_, section_);
+  return true;
+}
+
+bool ResponseWriter::add_a_named(const std::uint8_t* owner, std::uint32_t ttl,
+                                 const std::uint8_t addr[4]) noexcept {
+  const Mark m = mark();
+  if (counts_[static_cast<std::size_t>(section_)] >= 255 || !put_name(owner) || !room(14)) {
+    rollback(m);
+    return false;
+  }
+  std::uint8_t* p = &buf_[size_];
+  store_u16(p, rrtype::kA);
+  store_u16(p + 2, rrclass::kIN);
+  store_u32(p + 4, ttl);
+  store_u16(p + 8, 4);
+  std::memcpy(p + 10, addr, 4);
+  last_ttl_ = size_ + 4;
+  size_ += 14;
+  bump(counts_, section_);
+  return true;
+}
+
+bool ResponseWriter::add_opt(std::uint16_t udp_size, std::uint8_t ext_rcode, std::uint8_t version,
+                             bool do_bit) noexcept {
+  if (buf_.size() - size_ < kOptRecordSize) return false;
+  std::uint8_t* p = &buf_[size_];
+  p[0] = 0;  // root owner
+  store_u16(p + 1, rrtype::kOPT);
+  store_u16(p + 3, udp_size);
+  p[5] = ext_rcode;
+  p[6] = version;
+  p[7] = do_bit ? 0x80 : 0;
+  p[8] = 0;
+  store_u16(p + 9, 0);
+  size_ += kOptRecordSize;
+  ++counts_[static_cast<std::size_t>(Section::kAdditional)];
+  return true;
+}
+
+std::uint32_t ResponseWriter::merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
+                                               std::uint32_t ttl) noexcept {
+  auto same_data = [&](std::size_t pos) {
+    std::uint16_t rdlen = load_u16(&buf_[pos + 10]);
+    return rdlen == rdata.size() && (rdata.empty() || std::memcmp(&buf_[pos + 12], rdata.data(), rdlen) == 0);
+  };
+  // Answer owners are always 2-byte pointers here, so each record is 12 + rdlen bytes.
+  std::size_t pos = answer_start_;
+  std::uint16_t i = 0;
+  for (; i < counts_[0]; ++i) {
+    if (load_u16(&buf_[pos + 2]) == type) break;
+    pos += 12u + load_u16(&buf_[pos + 10]);
+  }
+  if (i == counts_[0]) return ttl;  // first record of this type
+  const std::uint32_t existing = load_u32(&buf_[pos + 6]);
+  bool same = same_data(pos);
+  if (ttl >= existing) {
+    for (; !same && i < counts_[0]; ++i) {
+      if (load_u16(&buf_[pos + 2]) == type && same_data(pos)) same = true;
+      pos += 12u + load_u16(&buf_[pos + 10]);
+    }
+    return same ? 0 : existing;
+  }
+  for (; i < counts_[0]; ++i) {  // lower every record of this type to the new TTL
+    if (load_u16(&buf_[pos + 2]) == type) {
+      store_u32(&buf_[pos + 6], ttl);
+      if (same_data(pos)) same = true;
+    }
+    pos += 12u + load_u16(&buf_[pos + 10]);
+  }
+  return same ? 0 : ttl;
+}
+
+std::size_t ResponseWriter::finish() noexcept {
+  store_u16(&buf_[6], counts_[0]);
+  store_u16(&buf_[8], counts_[1]);
+  store_u16(&buf_[10], counts_[2]);
+  return size_;
+}
+
+}  // namespace fastrbl::core

@@ -1,0 +1,118 @@
+#pragma once
+// ResponseWriter: builds a DNS response in a caller-owned, fixed-capacity buffer.
+//
+// The writer never allocates and never writes past its limit: every add_* either writes
+// the whole record and returns true, or writes nothing and returns false. Records are
+// appended in section order (answer, authority, additional); counts are written into the
+// header by finish(). Owner names are compression pointers into the question (offset 12
+// is the query name in the query's own case, which is how the case gets echoed); names in
+// RDATA are compressed against the question and earlier RDATA names.
+//
+// Ownership: the buffer belongs to the caller (a worker's fixed output slot) and must
+// outlive the writer. Thread safety: one writer per thread.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/dns.h"
+
+namespace fastrbl::core {
+
+enum class Section : std::uint8_t { kAnswer = 0, kAuthority = 1, kAdditional = 2 };
+
+struct SoaFields {
+  const std::uint8_t* mname = nullptr;  // uncompressed wire names
+  const std::uint8_t* rname = nullptr;
+  std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+};
+
+class ResponseWriter {
+ public:
+  /// A checkpoint to roll back to (all-or-nothing groups such as NS + glue).
+  struct Mark {
+    std::size_t size;
+    std::array<std::uint16_t, 3> counts;
+    std::size_t ncompr;
+  };
+
+  explicit ResponseWriter(std::span<std::uint8_t> buf) noexcept : buf_(buf) {}
+
+  /// Starts a response: copies the header and question, bytes [0, question_end), of
+  /// `query`, zeroes the section counts and registers the question name for compression.
+  /// `limit` is the largest response allowed (clamped to the buffer size).
+  /// Requires: the question was validated by parse_query(); question_end <= buffer size.
+  void begin(std::span<const std::uint8_t> query, std::size_t question_end, std::size_t limit) noexcept;
+
+  std::uint8_t* header() noexcept { return buf_.data(); }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t limit() const noexcept { return limit_; }
+  /// Lowers or raises the limit (never beyond the buffer). Used to keep room for OPT.
+  void set_limit(std::size_t limit) noexcept { limit_ = limit < buf_.size() ? limit : buf_.size(); }
+  std::uint16_t count(Section s) const noexcept { return counts_[static_cast<std::size_t>(s)]; }
+
+  /// Moves to a later section. Requires: s is not before the current section.
+  void set_section(Section s) noexcept { section_ = s; }
+
+  bool add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept;
+  /// One TXT character-string of at most 255 bytes.
+  bool add_txt(std::uint16_t owner, std::uint16_t rrclass, std::uint32_t ttl,
+               std::span<const std::uint8_t> text) noexcept;
+  bool add_ns(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t* target) noexcept;
+  bool add_mx(std::uint16_t owner, std::uint32_t ttl, std::uint16_t pref,
+              const std::uint8_t* exchange) noexcept;
+  bool add_soa(std::uint16_t owner, std::uint32_t ttl, const SoaFields& soa) noexcept;
+  /// A record whose owner is an uncompressed wire name (glue). Class IN.
+  bool add_a_named(const std::uint8_t* owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept;
+  /// The OPT pseudo-record. Not limited by limit(): callers keep kOptRecordSize spare.
+  bool add_opt(std::uint16_t udp_size, std::uint8_t ext_rcode, std::uint8_t version,
+               bool do_bit) noexcept;
+
+  /// Offset of the TTL field of the record added last.
+  std::size_t last_ttl_offset() const noexcept { return last_ttl_; }
+  std::uint32_t ttl_at(std::size_t off) const noexcept { return load_u32(&buf_[off]); }
+  void patch_ttl(std::size_t off, std::uint32_t ttl) noexcept { store_u32(&buf_[off], ttl); }
+
+  /// rbldnsd's rule for a new answer record of `type` with `rdata` and `ttl`: all
+  /// records of one type share the lowest TTL, and identical records are not repeated.
+  /// Lowers the TTL of existing records of `type` when `ttl` is smaller. Returns the TTL
+  /// the new record must carry, or 0 if an identical record is already there.
+  /// Requires: the answer section holds only records written with a pointer owner.
+  std::uint32_t merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
+                                 std::uint32_t ttl) noexcept;
+
+  Mark mark() const noexcept { return {size_, counts_, ncompr_}; }
+  void rollback(const Mark& m) noexcept {
+    size_ = m.size;
+    counts_ = m.counts;
+    ncompr_ = m.ncompr;
+  }
+
+  /// Writes the section counts into the header. Returns the response length.
+  std::size_t finish() noexcept;
+
+ private:
+  bool room(std::size_t n) const noexcept { return n <= limit_ && limit_ - n >= size_; }
+  // Writes owner pointer + type/class/ttl + rdlength placeholder. Returns rdata offset or 0.
+  std::size_t rr_start(std::uint16_t owner, std::uint16_t type, std::uint16_t rrclass,
+                       std::uint32_t ttl, std::size_t rdata_min) noexcept;
+  // Writes a name with compression; registers new suffixes. False if it does not fit.
+  bool put_name(const std::uint8_t* name) noexcept;
+  bool name_at_equals(std::size_t off, const std::uint8_t* name) const noexcept;
+  void remember(std::size_t off) noexcept {
+    if (ncompr_ < compr_.size() && off < 0x4000) compr_[ncompr_++] = static_cast<std::uint16_t>(off);
+  }
+
+  std::span<std::uint8_t> buf_;
+  std::size_t size_ = 0;
+  std::size_t limit_ = 0;
+  std::size_t answer_start_ = 0;
+  std::size_t last_ttl_ = 0;
+  std::array<std::uint16_t, 3> counts_{};
+  Section section_ = Section::kAnswer;
+  std::array<std::uint16_t, 64> compr_{};  // offsets of names usable as pointer targets
+  std::size_t ncompr_ = 0;
+};
+
+}  // namespace fastrbl::core

@@ -1,0 +1,249 @@
+#include "dnsd/query.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/wire_reader.h"
+#include "core/wire_writer.h"
+#include "zones/answer_sink.h"
+#include "zones/query_key.h"
+
+namespace fastrbl::dnsd {
+
+namespace {
+
+using core::Rcode;
+using core::ResponseWriter;
+using core::Section;
+
+// What rbldnsd advertises when it adds an OPT record; we use the same number.
+constexpr std::uint16_t kAdvertisedUdpSize = 2048;
+
+constexpr std::array<std::uint8_t, 14> kVersionBind{7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 4, 'b', 'i', 'n', 'd', 0};
+constexpr std::array<std::uint8_t, 16> kVersionServer{7,   'v', 'e', 'r', 's', 'i', 'o', 'n',
+                                                      6,   's', 'e', 'r', 'v', 'e', 'r', 0};
+
+bool is_version_name(const core::ParsedQuery& q) noexcept {
+  auto eq = [&](const auto& n) {
+    return q.qname_len == n.size() && std::memcmp(q.lname.data(), n.data(), n.size()) == 0;
+  };
+  return eq(kVersionBind) || eq(kVersionServer);
+}
+
+// The response under construction plus what is needed to finish it.
+class Reply {
+ public:
+  /// Requires: w.begin() was called; the writer holds just the header and question.
+  Reply(ResponseWriter& w, const core::ParsedQuery& q, AnswerInfo* info)
+      : w_(w), q_(q), info_(info), start_(w.mark()) {}
+
+  void set_rcode(Rcode r) noexcept {
+    std::uint8_t* h = w_.header();
+    h[3] = static_cast<std::uint8_t>((h[3] & ~core::kRcodeMask) | static_cast<std::uint8_t>(r));
+    info_->rcode = r;
+  }
+  void clear_aa() noexcept { w_.header()[2] = static_cast<std::uint8_t>(w_.header()[2] & ~core::kFlagAA); }
+
+  // Ends the response: the OPT record for EDNS queries, counts into the header.
+  std::size_t finish(std::uint8_t ext_rcode = 0) noexcept {
+    if (q_.edns == core::EdnsState::kPresent)
+      w_.add_opt(kAdvertisedUdpSize, ext_rcode, 0, q_.edns_do);
+    info_->ancount = w_.count(Section::kAnswer);
+    info_->replied = true;
+    return w_.finish();
+  }
+
+  // An error reply: no records, no AA (rbldnsd's refuse()).
+  std::size_t refuse(Rcode r) noexcept {
+    w_.rollback(start_);
+    clear_aa();
+    set_rcode(r);
+    return finish();
+  }
+
+ private:
+  ResponseWriter& w_;
+  const core::ParsedQuery& q_;
+  AnswerInfo* info_;
+  const ResponseWriter::Mark start_;
+};
+
+// Offset in the message of the zone's name inside the question (owner of SOA/NS).
+std::uint16_t zone_owner(const core::ParsedQuery& q, const zones::Zone& zone) noexcept {
+  const std::size_t rel = q.label_count - zone.name.label_count();
+  return static_cast<std::uint16_t>(core::kHeaderSize + q.label_off[rel]);
+}
+
+bool add_soa(ResponseWriter& w, const zones::Zone& zone, std::uint16_t owner, bool authority) noexcept {
+  const zones::SoaData& s = *zone.soa;
+  core::SoaFields f;
+  f.mname = s.mname.data();
+  f.rname = s.rname.data();
+  f.serial = s.serial;
+  f.refresh = s.refresh;
+  f.retry = s.retry;
+  f.expire = s.expire;
+  f.minimum = s.minimum;
+  // In a negative answer the SOA carries the MINIMUM field as its TTL (as rbldnsd).
+  return w.add_soa(owner, authority ? s.minimum : s.ttl, f);
+}
+
+// The NS set, rotated round-robin. With `glue`, the A records of in-zone NS names follow
+// in ADDITIONAL. All or nothing.
+bool add_ns_set(ResponseWriter& w, const zones::Zone& zone, std::uint16_t owner, std::uint32_t first,
+                bool glue) noexcept {
+  const std::size_t n = zone.ns.size();
+  const ResponseWriter::Mark m = w.mark();
+  for (std::size_t i = 0; i < n; ++i) {
+    const core::Name& ns = zone.ns[(first + i) % n];
+    if (!w.add_ns(owner, zone.ns_ttl, ns.data())) {
+      w.rollback(m);
+      return false;
+    }
+  }
+  if (glue && !zone.glue.empty()) {
+    w.set_section(Section::kAdditional);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t idx = (first + i) % n;
+      for (const zones::Glue& g : zone.glue) {
+        if (g.ns_index != idx) continue;
+        if (!w.add_a_named(zone.ns[idx].data(), g.ttl, g.a.data())) {
+          w.rollback(m);
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* version_string() noexcept { return "fastrbl " FASTRBL_VERSION; }
+
+std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
+                   std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
+                   const sockaddr* /*peer: ACLs*/, WorkerState& state, AnswerInfo* info) noexcept {
+  AnswerInfo scratch;
+  if (info == nullptr) info = &scratch;
+  *info = AnswerInfo{};
+  // rbldnsd reads at most 2048 bytes of a query; the rest is as if never sent.
+  if (query.size() > core::kMaxQuerySize) query = query.first(core::kMaxQuerySize);
+
+  core::ParsedQuery q;
+  if (core::parse_query(query, &q) != core::ParseResult::kOk) return 0;
+  info->parsed = true;
+  info->qtype = q.qtype;
+  info->qclass = q.qclass;
+
+  // Size limit: 512 without EDNS; with EDNS the advertised size, between 512 and 4096;
+  // the whole message over TCP. Room for the OPT record is kept aside.
+  std::size_t limit = core::kMaxUdpPayload;
+  if (transport == Transport::kTcp) {
+    limit = core::kMaxTcpMessage;
+  } else if (q.edns == core::EdnsState::kPresent) {
+    limit = std::clamp<std::size_t>(q.edns_udp_size, core::kMaxUdpPayload, core::kMaxEdnsPayload);
+  }
+  limit = std::min(limit, out.size());
+  if (q.edns == core::EdnsState::kPresent) limit -= core::kOptRecordSize;
+
+  ResponseWriter w(out);
+  w.begin(query, q.question_end, limit);
+  Reply reply(w, q, info);
+  std::uint8_t* h = w.header();
+
+  // Opcode other than QUERY, or AA/TC set in the query: NOTIMP with only QR set.
+  if (q.flags1 & (core::kOpcodeMask | core::kFlagAA | core::kFlagTC)) {
+    h[2] = core::kFlagQR;
+    h[3] = 0;
+    return reply.refuse(Rcode::kNotImp);
+  }
+  h[2] = static_cast<std::uint8_t>(core::kFlagQR | (q.flags1 & core::kFlagRD));
+  h[3] = 0;  // RA, Z, AD, CD cleared; the query's rcode bits ignored
+
+  if (q.edns == core::EdnsState::kFormErr) {  // two OPT records, or one not owned by the root
+    return reply.refuse(Rcode::kFormErr);
+  }
+  if (q.edns == core::EdnsState::kPresent && q.edns_version != 0) {  // RFC 6891 6.1.3
+    info->rcode = Rcode::kNoError;
+    info->replied = true;
+    return reply.finish(core::kExtRcodeBadVers);
+  }
+
+  if (q.qclass == core::rrclass::kIN) {
+    h[2] |= core::kFlagAA;
+  } else if (q.qclass != core::rrclass::kANY) {
+    if (config.version_mode < 2 && q.qclass == core::rrclass::kCH && q.qtype == core::rrtype::kTXT &&
+        is_version_name(q)) {
+      const char* v = config.version_mode == 0 ? version_string() : "fastrbl";
+      const auto* text = reinterpret_cast<const std::uint8_t*>(v);  // NOLINT: chars as bytes
+      w.add_txt(zones::kQnameOffset, core::rrclass::kCH, 0, std::span(text, std::strlen(v)));
+      return reply.finish();
+    }
+    return reply.refuse(Rcode::kRefused);
+  }
+
+  switch (q.qtype) {
+    case core::rrtype::kA:
+    case core::rrtype::kTXT:
+    case core::rrtype::kNS:
+    case core::rrtype::kSOA:
+    case core::rrtype::kMX:
+    case core::rrtype::kANY:
+      break;
+    default:
+      if (q.qtype >= core::rrtype::kTSIG) return reply.refuse(Rcode::kNotImp);
+  }
+
+  std::size_t zone_index = 0;
+  const zones::Zone* zone = snapshot.find_zone(q, &zone_index);
+  if (zone == nullptr) return reply.refuse(Rcode::kRefused);
+  info->zone = static_cast<std::ptrdiff_t>(zone_index);
+  if (!zone->serviced) return reply.refuse(Rcode::kServFail);
+
+  zones::QueryKey key;
+  zones::prepare_query_key(q, *zone, &key);
+  const std::uint16_t owner = zone_owner(q, *zone);
+  const bool any = q.qtype == core::rrtype::kANY;
+
+  bool found = false;
+  if (key.labels == 0) {  // the apex: SOA and NS, then whatever the datasets hold
+    found = true;
+    if (any || q.qtype == core::rrtype::kSOA) {
+      if (!zone->soa || !add_soa(w, *zone, owner, false)) found = false;
+    }
+    if (found && (any || q.qtype == core::rrtype::kNS)) {
+      if (zone->ns.empty() || !add_ns_set(w, *zone, owner, state.ns_rotation++, false)) found = false;
+    }
+    if (!found) return reply.refuse(Rcode::kRefused);
+  }
+
+  zones::AnswerSink sink(w, q.qtype);
+  for (const auto& ds : zone->datasets)
+    if (ds->query(key, sink)) found = true;
+
+  if (sink.overflow()) {
+    // Deliberate difference: an answer record did not fit, so say so (TC) rather than
+    // drop it silently; the client retries over TCP and gets everything.
+    h[2] |= core::kFlagTC;
+    reply.set_rcode(Rcode::kNoError);
+    return reply.finish();
+  }
+
+  w.set_section(Section::kAuthority);
+  if (!found) {
+    reply.set_rcode(Rcode::kNxDomain);
+    if (zone->soa) add_soa(w, *zone, owner, true);
+  } else if (w.count(Section::kAnswer) == 0) {  // NODATA
+    if (zone->soa) add_soa(w, *zone, owner, true);
+  } else if (!config.lazy && !zone->ns.empty()) {
+    const std::uint32_t first = state.ns_rotation++;
+    if (!add_ns_set(w, *zone, owner, first, true)) {
+      w.set_section(Section::kAuthority);
+      add_ns_set(w, *zone, owner, first, false);
+    }
+  }
+  return reply.finish();
+}
+
+}  // namespace fastrbl::dnsd

@@ -1,0 +1,49 @@
+#include "zones/answer_sink.h"
+
+#include <array>
+
+#include "core/dns.h"
+
+namespace fastrbl::zones {
+
+AnswerSink::AnswerSink(core::ResponseWriter& writer, std::uint16_t qtype) noexcept : w_(writer) {
+  const bool any = qtype == core::rrtype::kANY;
+  want_a_ = any || qtype == core::rrtype::kA;
+  want_txt_ = any || qtype == core::rrtype::kTXT;
+  want_mx_ = any || qtype == core::rrtype::kMX;
+}
+
+void AnswerSink::add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) noexcept {
+  if (!want_a_) return;
+  std::uint32_t t = w_.merge_answer_ttl(core::rrtype::kA, a, ttl);
+  if (t == 0) return;
+  if (!w_.add_a(kQnameOffset, t, a.data())) overflow_ = true;
+}
+
+void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
+  if (!want_txt_) return;
+  std::array<std::uint8_t, 256> rdata{};
+  std::size_t n = text.size() < 255 ? text.size() : 255;
+  rdata[0] = static_cast<std::uint8_t>(n);
+  for (std::size_t i = 0; i < n; ++i) rdata[1 + i] = static_cast<std::uint8_t>(text[i]);
+  std::uint32_t t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(rdata.data(), n + 1), ttl);
+  if (t == 0) return;
+  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, t, std::span(rdata.data() + 1, n))) overflow_ = true;
+}
+
+void AnswerSink::add_a_txt(const Value& v, const TxtVars& vars, std::string_view subject,
+                           std::uint32_t ttl) noexcept {
+  add_a(v.a, ttl);
+  if (!want_txt_) return;
+  std::array<char, kMaxTxtLen> buf{};
+  std::size_t n = expand_txt(v.txt, vars, subject, buf);
+  if (n == 0) return;
+  add_txt(std::string_view(buf.data(), n), ttl);
+}
+
+void AnswerSink::add_mx(std::uint16_t pref, const std::uint8_t* exchange, std::uint32_t ttl) noexcept {
+  if (!want_mx_) return;
+  if (!w_.add_mx(kQnameOffset, ttl, pref, exchange)) overflow_ = true;
+}
+
+}  // namespace fastrbl::zones

@@ -1,0 +1,31 @@
+#include "zones/snapshot.h"
+
+#include <cstring>
+
+namespace fastrbl::zones {
+
+Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation) : generation_(generation) {
+  // rbldnsd's insertion: a new zone goes in front of the first zone that is its ancestor.
+  for (Zone& z : zones) {
+    auto pos = zones_.begin();
+    for (; pos != zones_.end(); ++pos)
+      if (z.name.is_subdomain_of(pos->name)) break;
+    zones_.insert(pos, std::move(z));
+  }
+}
+
+const Zone* Snapshot::find_zone(const core::ParsedQuery& q, std::size_t* index) const noexcept {
+  for (std::size_t i = 0; i < zones_.size(); ++i) {
+    const Zone& z = zones_[i];
+    const std::size_t zl = z.name.label_count();
+    if (zl > q.label_count) continue;
+    const std::size_t off = q.label_off[q.label_count - zl];
+    if (q.qname_len - off != z.name.size()) continue;
+    if (std::memcmp(q.lname.data() + off, z.name.data(), z.name.size()) != 0) continue;
+    *index = i;
+    return &z;
+  }
+  return nullptr;
+}
+
+}  // namespace fastrbl::zones
