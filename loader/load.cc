@@ -1,0 +1,219 @@
+#include "loader/load.h"
+
+#include "core/dns.h"
+#include "core/log.h"
+#include "core/wire_reader.h"
+#include "core/wire_writer.h"
+#include "loader/ip4set_parser.h"
+#include "zones/answer_sink.h"
+#include "zones/query_key.h"
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <map>
+#include <utility>
+
+namespace fastrbl::loader {
+namespace {
+
+constexpr std::size_t kMaxNs = 32;
+
+// rbldnsd's other dataset types: accepted names that fastrbl does not load yet.
+constexpr std::array<std::string_view, 8> kPendingTypes = {"ip4tset", "ip4trie",  "ip6tset", "ip6trie",
+                                                           "dnset",   "combined", "generic", "acl"};
+
+std::string cut(std::string_view s, std::size_t n) { return std::string(s.substr(0, n)); }
+
+core::Status type_error(std::string_view type) {
+  if (std::find(kPendingTypes.begin(), kPendingTypes.end(), type) != kPendingTypes.end())
+    return core::Status::error("dataset type `" + cut(type, 60) + "' is not supported yet");
+  return core::Status::error("unknown dataset type `" + cut(type, 60) + "'");
+}
+
+bool is_supported(std::string_view type) { return type == "ip4set"; }
+
+// The most specific zone whose name is a suffix of `name` (rbldnsd's zone order).
+const zones::Zone* find_zone(const std::vector<zones::Zone>& zones, const core::Name& name) {
+  const zones::Zone* best = nullptr;
+  for (const zones::Zone& z : zones)
+    if (name.is_subdomain_of(z.name) && (best == nullptr || z.name.label_count() > best->name.label_count()))
+      best = &z;
+  return best;
+}
+
+// Looks `ns` up as an A query against `zone`'s datasets, as rbldnsd does at load time.
+void find_glue(const zones::Zone& zone, const core::Name& ns, std::size_t ns_index,
+               std::vector<zones::Glue>* out) {
+  std::vector<std::uint8_t> query(core::kHeaderSize, 0);
+  query[5] = 1;  // QDCOUNT
+  const core::Name lname = ns.lowered();
+  query.insert(query.end(), lname.data(), lname.data() + lname.size());
+  query.insert(query.end(), {0, core::rrtype::kA, 0, core::rrclass::kIN});
+  core::ParsedQuery q;
+  if (core::parse_query(query, &q) != core::ParseResult::kOk) return;
+
+  zones::QueryKey key;
+  zones::prepare_query_key(q, zone, &key);
+  std::vector<std::uint8_t> buf(core::kMaxTcpMessage);
+  core::ResponseWriter w(buf);
+  w.begin(query, q.question_end, buf.size());
+  zones::AnswerSink sink(w, core::rrtype::kA);
+  for (const auto& ds : zone.datasets) ds->query(key, sink);
+
+  std::size_t pos = q.question_end;
+  for (std::uint16_t i = 0; i < w.count(core::Section::kAnswer); ++i) {
+    pos += 2;  // answer owners are pointers to the question
+    const std::uint16_t type = core::load_u16(&buf[pos]);
+    const std::uint32_t ttl = core::load_u32(&buf[pos + 4]);
+    const std::uint16_t rdlen = core::load_u16(&buf[pos + 8]);
+    if (type == core::rrtype::kA && rdlen == 4) {
+      zones::Glue g;
+      g.ns_index = ns_index;
+      std::copy(&buf[pos + 10], &buf[pos + 14], g.a.begin());
+      g.ttl = ttl;
+      out->push_back(g);
+    }
+    pos += 10u + rdlen;
+  }
+}
+
+}  // namespace
+
+core::Result<ZoneSpec> parse_zone_spec(std::string_view spec) {
+  const std::size_t colon = spec.find(':');
+  if (colon == std::string_view::npos || colon >= core::kMaxNameLen)
+    return core::Status::error("invalid zone spec `" + cut(spec, 60) + "'");
+  const std::string_view name_text = spec.substr(0, colon);
+  auto name = core::Name::from_text(name_text);
+  if (!name.is_ok()) return core::Status::error("invalid domain name `" + cut(name_text, 80) + "'");
+
+  ZoneSpec z;
+  z.zone = name.value().lowered();
+  const std::string_view data = spec.substr(colon + 1);
+  const std::size_t colon2 = data.find(':');
+  if (colon2 == std::string_view::npos)
+    return core::Status::error("invalid zone data specification `" + cut(data, 60) + "'");
+  z.type = std::string(data.substr(0, colon2));
+  z.files_spec = std::string(data.substr(colon2 + 1));
+  const bool pending = std::find(kPendingTypes.begin(), kPendingTypes.end(), z.type) != kPendingTypes.end();
+  if (!is_supported(z.type) && !pending) return type_error(z.type);
+  std::size_t pos = 0;
+  const std::string& f = z.files_spec;
+  while (pos < f.size()) {
+    const std::size_t next = f.find_first_of(",:", pos);
+    const std::size_t end = next == std::string::npos ? f.size() : next;
+    if (end > pos) z.files.emplace_back(f.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (z.files.empty()) return core::Status::error("missing filenames for " + z.type);
+  // An empty zone name is a global ACL in rbldnsd, and an error for any other type.
+  if (z.zone.is_root() && z.type != "acl")
+    return core::Status::error("missing domain name in `" + cut(spec, 60) + "'");
+  if (pending) return type_error(z.type);
+  return z;
+}
+
+core::Result<std::unique_ptr<DatasetParser>> make_parser(std::string_view type) {
+  if (type == "ip4set") return std::unique_ptr<DatasetParser>(std::make_unique<Ip4SetParser>());
+  return type_error(type);
+}
+
+core::Result<LoadedDataset> load_dataset(std::string_view type, std::string_view files_spec,
+                                         const std::vector<std::string>& files, const LoadOptions& options) {
+  auto parser = make_parser(type);
+  if (!parser.is_ok()) return parser.status();
+  return read_dataset(type, files_spec, files, *parser.value(), options);
+}
+
+std::shared_ptr<const zones::Snapshot> build_snapshot(
+    const std::vector<ZoneSpec>& specs, const std::vector<std::shared_ptr<const zones::Dataset>>& datasets,
+    const LoadOptions& options, std::uint64_t generation) {
+  std::vector<zones::Zone> zones;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto it = std::find_if(zones.begin(), zones.end(),
+                           [&](const zones::Zone& z) { return z.name == specs[i].zone; });
+    if (it == zones.end()) {
+      zones.emplace_back();
+      zones.back().name = specs[i].zone;
+      it = zones.end() - 1;
+    }
+    it->datasets.push_back(datasets[i]);
+  }
+
+  const std::time_t now = options.now != 0 ? options.now : std::time(nullptr);
+  for (zones::Zone& z : zones) {
+    const std::string zname = z.name.to_text();
+    const zones::NsData* ns = nullptr;
+    std::time_t expires = 0;
+    for (const auto& ds : z.datasets) {
+      const zones::DatasetMeta& m = ds->meta();
+      z.flags |= ds->flags();
+      z.stamp = std::max(z.stamp, m.stamp);
+      if (!z.soa && m.soa) z.soa = m.soa;
+      if (ns == nullptr && m.ns && !m.ns->names.empty()) ns = &*m.ns;
+      if (m.expires != 0 && (expires == 0 || m.expires < expires)) expires = m.expires;
+    }
+    if (z.soa && z.soa->serial == 0) z.soa->serial = static_cast<std::uint32_t>(z.stamp);
+    if (ns != nullptr) {
+      z.ns_ttl = ns->ttl;
+      for (const core::Name& n : ns->names) {
+        if (std::any_of(z.ns.begin(), z.ns.end(), [&](const core::Name& x) { return x.equals_ci(n); }))
+          continue;
+        if (z.ns.size() >= kMaxNs) {
+          FASTRBL_LOG_WARN("zone %s: too many NS records specified, only first %zu will be used",
+                           zname.c_str(), kMaxNs);
+          break;
+        }
+        z.ns.push_back(n);
+      }
+    }
+    if (expires != 0 && expires <= now) {
+      z.serviced = false;
+      FASTRBL_LOG_WARN("zone %s: zone data expired, zone will not be serviced", zname.c_str());
+    }
+  }
+
+  // Glue needs every zone's datasets in place.
+  for (zones::Zone& z : zones) {
+    for (std::size_t i = 0; i < z.ns.size(); ++i) {
+      const zones::Zone* target = find_zone(zones, z.ns[i]);
+      if (target == nullptr) continue;
+      const std::size_t before = z.glue.size();
+      find_glue(*target, z.ns[i], i, &z.glue);
+      if (z.glue.size() == before)
+        FASTRBL_LOG_WARN("zone %s: no glue record(s) for %s NS found", z.name.to_text().c_str(),
+                         cut(z.ns[i].lowered().to_text(), 60).c_str());
+    }
+  }
+  return std::make_shared<const zones::Snapshot>(std::move(zones), generation);
+}
+
+core::Result<std::shared_ptr<const zones::Snapshot>> load_snapshot(const std::vector<std::string>& specs,
+                                                                   const LoadOptions& options,
+                                                                   std::uint64_t generation) {
+  std::vector<ZoneSpec> parsed;
+  parsed.reserve(specs.size());
+  for (const std::string& s : specs) {
+    auto z = parse_zone_spec(s);
+    if (!z.is_ok()) return z.status();
+    parsed.push_back(std::move(z.value()));
+  }
+  // One dataset per distinct (type, file list as written), loaded in order of first use.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const zones::Dataset>> loaded;
+  std::vector<std::shared_ptr<const zones::Dataset>> datasets;
+  datasets.reserve(parsed.size());
+  for (const ZoneSpec& z : parsed) {
+    auto key = std::make_pair(z.type, z.files_spec);
+    auto it = loaded.find(key);
+    if (it == loaded.end()) {
+      auto ds = load_dataset(z.type, z.files_spec, z.files, options);
+      if (!ds.is_ok()) return ds.status();
+      it = loaded.emplace(std::move(key), std::move(ds.value().dataset)).first;
+    }
+    datasets.push_back(it->second);
+  }
+  return build_snapshot(parsed, datasets, options, generation);
+}
+
+}  // namespace fastrbl::loader

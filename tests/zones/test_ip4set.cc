@@ -1,0 +1,478 @@
+// Tests for zones::Ip4Set and its builder: rbldnsd's ip4set conflict rules resolved into
+// the flat index, value sets, empty non-terminals, statistics, and the hot-path contract
+// (no allocation in query()).
+
+#include "core/dns.h"
+#include "core/wire_writer.h"
+#include "zones/answer_sink.h"
+#include "zones/ip4set.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+// Allocation counting for the no-allocation test: counts while g_counting is set.
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+// Every replaceable form is replaced, so that the sanitizer never sees a mismatch.
+namespace {
+void* counted_alloc(std::size_t n, std::size_t align) noexcept {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (n == 0) n = 1;
+  if (align <= alignof(std::max_align_t)) return std::malloc(n);
+  return std::aligned_alloc(align, (n + align - 1) / align * align);
+}
+void* counted_alloc_or_throw(std::size_t n, std::size_t align) {
+  if (void* p = counted_alloc(n, align)) return p;
+  throw std::bad_alloc();
+}
+constexpr std::size_t kPlain = alignof(std::max_align_t);
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc_or_throw(n, kPlain); }
+void* operator new[](std::size_t n) { return counted_alloc_or_throw(n, kPlain); }
+void* operator new(std::size_t n, std::align_val_t a) {
+  return counted_alloc_or_throw(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted_alloc_or_throw(n, static_cast<std::size_t>(a));
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n, kPlain); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n, kPlain); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_alloc(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_alloc(n, static_cast<std::size_t>(a));
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+
+namespace fastrbl::zones {
+namespace {
+
+using Rrs = std::vector<std::string>;
+
+constexpr std::uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d) {
+  return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
+struct Entry {
+  std::uint32_t first, last;
+  bool excluded;
+  std::array<std::uint8_t, 4> a;
+  std::string txt;
+};
+
+// A listing with the default value, an exclusion, a listing with a value.
+Entry L(std::uint32_t first, std::uint32_t last) { return {first, last, false, {127, 0, 0, 2}, ""}; }
+Entry X(std::uint32_t first, std::uint32_t last) { return {first, last, true, {127, 0, 0, 2}, ""}; }
+Entry V(std::uint32_t first, std::uint32_t last, std::uint8_t a4, std::string txt) {
+  return {first, last, false, {127, 0, 0, a4}, std::move(txt)};
+}
+
+std::unique_ptr<Ip4Set> make_set(const std::vector<Entry>& entries, std::uint32_t ttl = 2100) {
+  Ip4SetBuilder b;
+  for (const Entry& e : entries) {
+    if (e.excluded)
+      b.exclude(e.first, e.last);
+    else
+      b.add(e.first, e.last, b.add_value(e.a, e.txt));
+  }
+  DatasetMeta meta;
+  meta.type = "ip4set";
+  meta.spec = "test";
+  meta.ttl = ttl;
+  return b.build(std::move(meta));
+}
+
+struct Result {
+  bool found = false;
+  Rrs rrs;
+};
+
+// Runs query() for one key and returns the answer records as text, sorted.
+Result run(const Ip4Set& set, const QueryKey& key, std::uint16_t qtype = core::rrtype::kANY) {
+  // A minimal query packet: header + "q." + type/class.
+  std::vector<std::uint8_t> query = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'q', 0, 0, 1, 0, 1};
+  std::vector<std::uint8_t> buf(core::kMaxTcpMessage);
+  core::ResponseWriter w(buf);
+  w.begin(query, query.size(), buf.size());
+  AnswerSink sink(w, qtype);
+  Result r;
+  r.found = set.query(key, sink);
+  std::size_t pos = query.size();
+  for (std::uint16_t i = 0; i < w.count(core::Section::kAnswer); ++i) {
+    pos += 2;
+    const std::uint16_t type = core::load_u16(&buf[pos]);
+    const std::uint32_t ttl = core::load_u32(&buf[pos + 4]);
+    const std::uint16_t rdlen = core::load_u16(&buf[pos + 8]);
+    const std::uint8_t* rd = &buf[pos + 10];
+    std::string s;
+    if (type == core::rrtype::kA)
+      s = "A " + std::to_string(rd[0]) + "." + std::to_string(rd[1]) + "." + std::to_string(rd[2]) + "." +
+          std::to_string(rd[3]);
+    else
+      s = "TXT " + std::string(reinterpret_cast<const char*>(rd + 1), rd[0]);
+    r.rrs.push_back(s + " " + std::to_string(ttl));
+    pos += 10u + rdlen;
+  }
+  std::sort(r.rrs.begin(), r.rrs.end());
+  return r;
+}
+
+QueryKey addr_key(std::uint32_t a) {
+  QueryKey k;
+  k.labels = 4;
+  k.ip4 = true;
+  k.ip4_addr = a;
+  return k;
+}
+
+QueryKey prefix_key(std::uint32_t prefix, std::uint8_t octets) {
+  QueryKey k;
+  k.labels = octets;
+  k.ip4_prefix_octets = octets;
+  k.ip4_prefix = prefix;
+  return k;
+}
+
+Result ask(const Ip4Set& set, std::uint32_t a, std::uint16_t qtype = core::rrtype::kANY) {
+  return run(set, addr_key(a), qtype);
+}
+
+TEST_CASE("ip4set: the compat 4.1 example", "[ip4set]") {
+  auto set = make_set({
+      L(ip(10, 0, 0, 0), ip(10, 255, 255, 255)),
+      X(ip(10, 1, 0, 0), ip(10, 1, 255, 255)),
+      V(ip(10, 1, 2, 0), ip(10, 1, 2, 255), 3, "x"),
+      X(ip(10, 1, 2, 3), ip(10, 1, 2, 3)),
+  });
+  CHECK(ask(*set, ip(10, 0, 0, 1)).rrs == Rrs{"A 127.0.0.2 2100"});
+  CHECK_FALSE(ask(*set, ip(10, 1, 0, 1)).found);
+  CHECK(ask(*set, ip(10, 1, 2, 2)).rrs == Rrs{"A 127.0.0.3 2100", "TXT x 2100"});
+  CHECK_FALSE(ask(*set, ip(10, 1, 2, 3)).found);
+  CHECK(ask(*set, ip(10, 200, 0, 1)).found);
+  CHECK_FALSE(ask(*set, ip(11, 0, 0, 0)).found);
+  CHECK(set->stats().to_string() == "e32/24/16/8=1/1/1/1");
+  CHECK(set->entries() == 4);
+}
+
+TEST_CASE("ip4set: specificity counts octet levels, not prefix length", "[ip4set]") {
+  // 1.2.3.0/25 is 128 /32 blocks, which beat a /24 exclusion.
+  auto set = make_set({
+      L(ip(1, 2, 3, 0), ip(1, 2, 3, 127)),
+      X(ip(1, 2, 3, 0), ip(1, 2, 3, 255)),
+  });
+  CHECK(ask(*set, ip(1, 2, 3, 0)).found);
+  CHECK(ask(*set, ip(1, 2, 3, 127)).found);
+  CHECK_FALSE(ask(*set, ip(1, 2, 3, 128)).found);
+  CHECK(set->stats().to_string() == "e32/24/16/8=128/1/0/0");
+}
+
+TEST_CASE("ip4set: an exclusion beats listings at the same level", "[ip4set]") {
+  auto set = make_set({
+      L(ip(5, 5, 5, 5), ip(5, 5, 5, 5)),
+      X(ip(5, 5, 5, 5), ip(5, 5, 5, 5)),
+      L(ip(5, 5, 5, 0), ip(5, 5, 5, 255)),
+  });
+  CHECK_FALSE(ask(*set, ip(5, 5, 5, 5)).found);  // the /32 level decides
+  CHECK(ask(*set, ip(5, 5, 5, 6)).found);
+}
+
+TEST_CASE("ip4set: several values at one address are all returned, once each", "[ip4set]") {
+  auto set = make_set({
+      V(ip(1, 2, 3, 4), ip(1, 2, 3, 4), 3, "a"),
+      V(ip(1, 2, 3, 4), ip(1, 2, 3, 4), 3, "b"),
+      V(ip(1, 2, 3, 4), ip(1, 2, 3, 4), 4, "a"),
+      V(ip(1, 2, 3, 4), ip(1, 2, 3, 4), 3, "a"),
+      V(ip(1, 2, 3, 0), ip(1, 2, 3, 255), 9, "less specific"),
+  });
+  CHECK(ask(*set, ip(1, 2, 3, 4)).rrs ==
+        Rrs{"A 127.0.0.3 2100", "A 127.0.0.4 2100", "TXT a 2100", "TXT b 2100"});
+  CHECK(ask(*set, ip(1, 2, 3, 4), core::rrtype::kA).rrs == Rrs{"A 127.0.0.3 2100", "A 127.0.0.4 2100"});
+  CHECK(ask(*set, ip(1, 2, 3, 4), core::rrtype::kTXT).rrs == Rrs{"TXT a 2100", "TXT b 2100"});
+  CHECK(ask(*set, ip(1, 2, 3, 5)).rrs == Rrs{"A 127.0.0.9 2100", "TXT less specific 2100"});
+  // rbldnsd counts after dropping adjacent duplicates only (sorted by value pointer):
+  // a, b, a(.4), a stays 4, as the real rbldnsd reports.
+  CHECK(set->stats().blocks[0] == 4);
+}
+
+TEST_CASE("ip4set: a listed name exists for any qtype, with records only for A/TXT/ANY", "[ip4set]") {
+  auto set = make_set({V(ip(1, 2, 3, 4), ip(1, 2, 3, 4), 2, "t")});
+  Result mx = ask(*set, ip(1, 2, 3, 4), core::rrtype::kMX);
+  CHECK(mx.found);
+  CHECK(mx.rrs.empty());
+}
+
+TEST_CASE("ip4set: TXT templates expand with the queried address and the dataset TTL", "[ip4set]") {
+  auto set = make_set({V(ip(10, 0, 0, 0), ip(10, 0, 0, 255), 2, "Listed $ see http://x/?$")}, 600);
+  CHECK(ask(*set, ip(10, 0, 0, 7)).rrs ==
+        Rrs{"A 127.0.0.2 600", "TXT Listed 10.0.0.7 see http://x/?10.0.0.7 600"});
+}
+
+TEST_CASE("ip4set: empty non-terminals (RFC 8020)", "[ip4set]") {
+  auto set = make_set({
+      L(ip(127, 0, 0, 2), ip(127, 0, 0, 2)),
+      L(ip(200, 1, 0, 0), ip(200, 1, 255, 255)),
+      X(ip(200, 1, 7, 0), ip(200, 1, 7, 255)),
+      L(ip(255, 255, 255, 255), ip(255, 255, 255, 255)),
+  });
+  struct Row {
+    std::uint32_t prefix;
+    std::uint8_t octets;
+    bool exists;
+  };
+  const std::vector<Row> rows = {
+      {ip(127, 0, 0, 0), 3, true},     {ip(127, 0, 0, 0), 2, true},   {ip(127, 0, 0, 0), 1, true},
+      {ip(127, 0, 1, 0), 3, false},    {ip(127, 1, 0, 0), 2, false},  {ip(126, 0, 0, 0), 1, false},
+      {ip(200, 1, 7, 0), 3, false},    {ip(200, 1, 8, 0), 3, true},   {ip(200, 0, 0, 0), 1, true},
+      {ip(255, 255, 255, 0), 3, true}, {ip(255, 255, 0, 0), 2, true}, {ip(255, 0, 0, 0), 1, true},
+      {ip(254, 0, 0, 0), 1, false},
+  };
+  for (const Row& r : rows) {
+    Result res = run(*set, prefix_key(r.prefix, r.octets));
+    INFO("prefix " << std::hex << r.prefix << " octets " << int(r.octets));
+    CHECK(res.found == r.exists);
+    CHECK(res.rrs.empty());
+  }
+  QueryKey apex;  // labels == 0
+  CHECK_FALSE(run(*set, apex).found);
+  QueryKey other;  // a name that is not an address
+  other.labels = 2;
+  CHECK_FALSE(run(*set, other).found);
+}
+
+TEST_CASE("ip4set: whole address space and its edges", "[ip4set]") {
+  auto set = make_set({L(0, 0xffffffffu), X(0, 0)});
+  CHECK(set->stats().to_string() == "e32/24/16/8=1/0/0/256");
+  CHECK_FALSE(ask(*set, 0).found);
+  CHECK(ask(*set, 1).found);
+  CHECK(ask(*set, 0xffffffffu).found);
+  CHECK(set->listed_addresses() == 0xffffffffull);
+}
+
+TEST_CASE("ip4set: ranges split into octet-aligned blocks like rbldnsd", "[ip4set]") {
+  struct Row {
+    std::uint32_t first, last;
+    const char* stats;
+  };
+  const std::vector<Row> rows = {
+      {ip(127, 0, 0, 1), ip(127, 0, 0, 255), "e32/24/16/8=255/0/0/0"},
+      {ip(127, 16, 0, 0), ip(127, 31, 255, 255), "e32/24/16/8=0/0/16/0"},
+      {ip(1, 2, 3, 0), ip(1, 2, 4, 255), "e32/24/16/8=0/2/0/0"},
+      {ip(1, 2, 3, 5), ip(1, 2, 4, 3), "e32/24/16/8=255/0/0/0"},
+      {ip(1, 0, 0, 1), ip(1, 0, 1, 0), "e32/24/16/8=256/0/0/0"},
+      {ip(1, 2, 0, 0), ip(1, 3, 255, 255), "e32/24/16/8=0/0/2/0"},
+      {ip(1, 0, 0, 0), ip(5, 255, 255, 255), "e32/24/16/8=0/0/0/5"},
+      {ip(9, 255, 255, 255), ip(10, 0, 0, 0), "e32/24/16/8=2/0/0/0"},
+  };
+  for (const Row& r : rows) {
+    auto set = make_set({L(r.first, r.last)});
+    INFO(r.stats);
+    CHECK(set->stats().to_string() == r.stats);
+    CHECK(set->listed_addresses() == std::uint64_t{r.last} - r.first + 1);
+    CHECK(ask(*set, r.first).found);
+    CHECK(ask(*set, r.last).found);
+    if (r.first != 0) CHECK_FALSE(ask(*set, r.first - 1).found);
+    if (r.last != 0xffffffffu) CHECK_FALSE(ask(*set, r.last + 1).found);
+  }
+}
+
+TEST_CASE("ip4set: add_value shares an instance between consecutive equal values", "[ip4set]") {
+  Ip4SetBuilder b;
+  auto v1 = b.add_value({127, 0, 0, 3}, "a");
+  CHECK(b.add_value({127, 0, 0, 3}, "a") == v1);
+  auto v2 = b.add_value({127, 0, 0, 3}, "b");
+  CHECK(v2 != v1);
+  CHECK(b.add_value({127, 0, 0, 3}, "a") != v1);  // not consecutive: a new instance
+  CHECK(b.add_value({127, 0, 0, 2}, "") != b.default_instance());
+}
+
+TEST_CASE("ip4set: an empty set answers nothing", "[ip4set]") {
+  auto set = make_set({});
+  CHECK_FALSE(ask(*set, ip(1, 2, 3, 4)).found);
+  CHECK_FALSE(run(*set, prefix_key(ip(1, 0, 0, 0), 1)).found);
+  CHECK(set->stats().to_string() == "e32/24/16/8=0/0/0/0");
+  CHECK(set->entries() == 0);
+  CHECK(set->flags() == kWantsIp4);
+}
+
+// Reference model: rbldnsd's four sorted arrays, searched /32, /24, /16, /8.
+struct Model {
+  std::array<std::map<std::uint32_t, std::vector<int>>, 4> levels;  // value -1: exclusion
+  void add(unsigned level, std::uint32_t addr, std::uint32_t count, int v) {
+    for (std::uint32_t k = 0; k < count; ++k) levels[level][addr + (k << (8 * level))].push_back(v);
+  }
+  void add_range(std::uint32_t a, std::uint32_t b, int v) {
+    // Independent statement of the split: largest aligned blocks of 2^(8k), k<=3.
+    std::uint64_t x = a;
+    while (x <= b) {
+      unsigned level = 3;
+      for (;; --level) {
+        const std::uint64_t size = std::uint64_t{1} << (8 * level);
+        if (x % size == 0 && x + size - 1 <= b) break;
+      }
+      add(level, static_cast<std::uint32_t>(x), 1, v);
+      x += std::uint64_t{1} << (8 * level);
+    }
+  }
+  std::set<int> lookup(std::uint32_t addr, bool* listed) const {
+    for (unsigned level = 0; level < 4; ++level) {
+      const std::uint32_t mask = level == 0 ? 0xffffffffu : ~((std::uint32_t{1} << (8 * level)) - 1);
+      auto it = levels[level].find(addr & mask);
+      if (it == levels[level].end()) continue;
+      std::set<int> vals(it->second.begin(), it->second.end());
+      *listed = vals.count(-1) == 0;
+      if (!*listed) vals.clear();
+      return vals;
+    }
+    *listed = false;
+    return {};
+  }
+};
+
+TEST_CASE("ip4set: matches a direct model of rbldnsd's lookup on random data", "[ip4set]") {
+  std::mt19937 gen(12345);
+  auto rng = [&gen]() { return static_cast<std::uint32_t>(gen()); };
+  for (int round = 0; round < 20; ++round) {
+    Model model;
+    Ip4SetBuilder b;
+    const std::uint32_t base = ip(10, 0, 0, 0);
+    const int n = 200;
+    for (int i = 0; i < n; ++i) {
+      // Addresses in 10.0.0.0/14, ranges of several shapes.
+      std::uint32_t a = base + (rng() & 0x3ffffu);
+      std::uint32_t len;
+      switch (rng() % 4) {
+        case 0:
+          len = 1;
+          break;
+        case 1:
+          len = 1 + (rng() % 600);
+          break;
+        case 2:
+          a &= 0xffffff00u;
+          len = 256;
+          break;
+        default:
+          a &= 0xffff0000u;
+          len = 65536;
+          break;
+      }
+      std::uint32_t last = std::min<std::uint64_t>(std::uint64_t{a} + len - 1, base + 0x3ffffu) & 0xffffffffu;
+      if (rng() % 5 == 0) {
+        b.exclude(a, last);
+        model.add_range(a, last, -1);
+      } else {
+        int v = static_cast<int>(rng() % 4);
+        b.add(a, last, b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + v)}, ""));
+        model.add_range(a, last, v);
+      }
+    }
+    if (round % 2 == 0) {  // a covering /8 with its own value, sometimes
+      b.add(ip(10, 0, 0, 0), ip(10, 255, 255, 255), b.add_value({127, 0, 0, 9}, ""));
+      model.add_range(ip(10, 0, 0, 0), ip(10, 255, 255, 255), 7);
+    }
+    DatasetMeta meta;
+    meta.ttl = 60;
+    auto set = b.build(std::move(meta));
+    for (int q = 0; q < 3000; ++q) {
+      const std::uint32_t addr = base + (rng() & 0x7ffffu);
+      bool listed = false;
+      std::set<int> want = model.lookup(addr, &listed);
+      Result got = ask(*set, addr, core::rrtype::kA);
+      INFO("round " << round << " addr " << std::hex << addr);
+      REQUIRE(got.found == listed);
+      Rrs want_rrs;
+      for (int v : want) want_rrs.push_back("A 127.0.0." + std::to_string(v == 7 ? 9 : 2 + v) + " 60");
+      std::sort(want_rrs.begin(), want_rrs.end());
+      REQUIRE(got.rrs == want_rrs);
+    }
+    // Empty non-terminals: any listed address in the /24 and /16.
+    for (int q = 0; q < 200; ++q) {
+      const std::uint32_t p24 = (base + (rng() & 0x7ffffu)) & 0xffffff00u;
+      bool any = false;
+      for (std::uint32_t k = 0; k < 256 && !any; ++k) model.lookup(p24 + k, &any);
+      REQUIRE(run(*set, prefix_key(p24, 3)).found == any);
+    }
+  }
+}
+
+TEST_CASE("ip4set: query() does not allocate", "[ip4set]") {
+  auto set = make_set({
+      V(ip(10, 0, 0, 0), ip(10, 255, 255, 255), 2, "Listed $"),
+      V(ip(10, 1, 2, 3), ip(10, 1, 2, 3), 3, "other"),
+      V(ip(10, 1, 2, 3), ip(10, 1, 2, 3), 4, "third"),
+  });
+  std::vector<std::uint8_t> query = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'q', 0, 0, 255, 0, 1};
+  std::vector<std::uint8_t> buf(core::kMaxTcpMessage);
+  const std::vector<QueryKey> keys = {addr_key(ip(10, 1, 2, 3)), addr_key(ip(10, 9, 9, 9)),
+                                      addr_key(ip(11, 0, 0, 1)), prefix_key(ip(10, 1, 0, 0), 2)};
+  long allocations = 0;
+  for (const QueryKey& k : keys) {
+    core::ResponseWriter w(buf);
+    w.begin(query, query.size(), buf.size());
+    AnswerSink sink(w, core::rrtype::kANY);
+    g_allocations = 0;
+    g_counting = true;
+    set->query(k, sink);
+    g_counting = false;
+    allocations += g_allocations.load();
+  }
+  CHECK(allocations == 0);
+}
+
+TEST_CASE("ip4set: many distinct values (wider value-set ids)", "[ip4set]") {
+  for (std::uint32_t n : {300u, 70000u}) {
+    Ip4SetBuilder b;
+    for (std::uint32_t i = 0; i < n; ++i)
+      b.add(ip(10, 0, 0, 0) + 2 * i, ip(10, 0, 0, 0) + 2 * i,
+            b.add_value({127, 0, 0, 2}, "v" + std::to_string(i)));
+    DatasetMeta meta;
+    meta.ttl = 1;
+    auto set = b.build(std::move(meta));
+    INFO(n);
+    CHECK(set->value_set_count() == n + 0);
+    for (std::uint32_t i : {0u, 1u, n / 2, n - 1}) {
+      CHECK(ask(*set, ip(10, 0, 0, 0) + 2 * i, core::rrtype::kTXT).rrs ==
+            Rrs{"TXT v" + std::to_string(i) + " 1"});
+      CHECK_FALSE(ask(*set, ip(10, 0, 0, 0) + 2 * i + 1).found);
+    }
+  }
+}
+
+TEST_CASE("ip4set: memory accounting is plausible", "[ip4set]") {
+  std::vector<Entry> entries;
+  for (std::uint32_t i = 0; i < 10000; ++i)
+    entries.push_back(L(ip(10, 0, 0, 0) + i * 1000, ip(10, 0, 0, 0) + i * 1000));  // sparse: array containers
+  auto set = make_set(entries);
+  CHECK(set->entries() == 10000);
+  CHECK(set->intervals() == 10000);
+  CHECK(set->memory_bytes() > 10000 * 2);
+  CHECK(set->memory_bytes() < 10000 * 16);
+}
+
+}  // namespace
+}  // namespace fastrbl::zones

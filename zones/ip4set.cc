@@ -1,0 +1,399 @@
+#include "zones/ip4set.h"
+
+#include "zones/answer_sink.h"
+
+#include <roaring/roaring.h>
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+
+namespace fastrbl::zones {
+namespace {
+
+constexpr std::uint32_t kExcludedSet = std::numeric_limits<std::uint32_t>::max();
+
+// A run of addresses [lo, hi] with one outcome: a value-set id or kExcludedSet.
+struct Span {
+  std::uint32_t lo;
+  std::uint32_t hi;
+  std::uint32_t res;
+};
+
+void emit(std::vector<Span>& out, const Span& s) {
+  if (!out.empty()) {
+    Span& b = out.back();
+    if (b.res == s.res && b.hi != std::numeric_limits<std::uint32_t>::max() && b.hi + 1 == s.lo) {
+      b.hi = s.hi;
+      return;
+    }
+  }
+  out.push_back(s);
+}
+
+// Lays `fine` over `base` (both sorted and disjoint): where they overlap, fine wins. This
+// is rbldnsd's "the most specific level that has any entry decides".
+std::vector<Span> overlay(const std::vector<Span>& base, const std::vector<Span>& fine) {
+  std::vector<Span> out;
+  out.reserve(base.size() + fine.size());
+  const std::size_t nb = base.size(), nf = fine.size();
+  std::size_t i = 0, j = 0;
+  std::uint32_t cur = nb != 0 ? base[0].lo : 0;  // start of what is left of base[i]
+  while (i < nb || j < nf) {
+    if (j == nf) {
+      emit(out, {cur, base[i].hi, base[i].res});
+      if (++i < nb) cur = base[i].lo;
+      continue;
+    }
+    if (i == nb) {
+      emit(out, fine[j++]);
+      continue;
+    }
+    const Span& b = base[i];
+    const Span& f = fine[j];
+    if (b.hi < f.lo) {
+      emit(out, {cur, b.hi, b.res});
+      if (++i < nb) cur = base[i].lo;
+      continue;
+    }
+    if (f.hi < cur) {
+      emit(out, f);
+      ++j;
+      continue;
+    }
+    if (cur < f.lo) emit(out, {cur, f.lo - 1, b.res});
+    emit(out, f);
+    ++j;
+    if (f.hi >= b.hi) {
+      ++i;
+      while (i < nb && base[i].hi <= f.hi) ++i;
+      if (i < nb) cur = std::max(base[i].lo, f.hi + 1);  // base[i].hi > f.hi: no overflow
+    } else {
+      cur = f.hi + 1;
+    }
+  }
+  return out;
+}
+
+std::size_t value_hash(const std::array<std::uint8_t, 4>& a, std::string_view txt) noexcept {
+  const std::uint64_t av =
+      (std::uint64_t{a[0]} << 24) | (std::uint64_t{a[1]} << 16) | (std::uint64_t{a[2]} << 8) | a[3];
+  return static_cast<std::size_t>((std::hash<std::string_view>{}(txt) ^ av) * 0x9e3779b97f4a7c15ULL);
+}
+
+std::uint32_t to_u32(std::size_t n) { return static_cast<std::uint32_t>(n); }
+
+// Writes the dotted quad of `addr` into `out` (room for 15 chars); returns the length.
+std::size_t format_ip4(std::uint32_t addr, std::array<char, 16>& out) noexcept {
+  std::size_t n = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    unsigned o = (addr >> shift) & 255u;
+    if (o >= 100) out[n++] = static_cast<char>('0' + o / 100);
+    if (o >= 10) out[n++] = static_cast<char>('0' + (o / 10) % 10);
+    out[n++] = static_cast<char>('0' + o % 10);
+    if (shift != 0) out[n++] = '.';
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string Ip4SetStats::to_string() const {
+  return "e32/24/16/8=" + std::to_string(blocks[0]) + "/" + std::to_string(blocks[1]) + "/" +
+         std::to_string(blocks[2]) + "/" + std::to_string(blocks[3]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ip4Set
+
+Ip4Set::Ip4Set(DatasetMeta meta) : Dataset(std::move(meta)) {}
+
+Ip4Set::~Ip4Set() {
+  if (listed_ != nullptr) roaring_bitmap_free(listed_);
+}
+
+bool Ip4Set::query(const QueryKey& key, AnswerSink& out) const noexcept {
+  if (key.labels == 0) return false;
+  if (key.ip4) {
+    if (!roaring_bitmap_contains(listed_, key.ip4_addr)) return false;
+    std::uint32_t set = only_set_;
+    if (!starts_.empty()) {
+      auto it = std::upper_bound(starts_.begin(), starts_.end(), key.ip4_addr);
+      if (it == starts_.begin()) return true;  // cannot happen: the bitmap says listed
+      const auto i = static_cast<std::size_t>(it - starts_.begin()) - 1;
+      set = !interval_set8_.empty()    ? interval_set8_[i]
+            : !interval_set16_.empty() ? interval_set16_[i]
+                                       : interval_set32_[i];
+    }
+    if (!out.wants_a() && !out.wants_txt()) return true;
+    std::array<char, 16> buf{};
+    const std::string_view subject(buf.data(), format_ip4(key.ip4_addr, buf));
+    for (std::uint32_t k = set_offsets_[set]; k < set_offsets_[set + 1]; ++k)
+      out.add_a_txt(values_[set_values_[k]], meta_.txt, subject, meta_.ttl);
+    return true;
+  }
+  if (key.ip4_prefix_octets >= 1 && key.ip4_prefix_octets <= 3) {
+    const unsigned host_bits = 32u - 8u * key.ip4_prefix_octets;
+    const std::uint64_t lo = key.ip4_prefix & ~((std::uint32_t{1} << host_bits) - 1u);
+    const std::uint64_t hi = lo + (std::uint64_t{1} << host_bits);
+    return roaring_bitmap_range_cardinality(listed_, lo, hi) != 0;
+  }
+  return false;
+}
+
+std::size_t Ip4Set::entries() const noexcept {
+  return stats_.blocks[0] + stats_.blocks[1] + stats_.blocks[2] + stats_.blocks[3];
+}
+
+std::uint64_t Ip4Set::listed_addresses() const noexcept { return roaring_bitmap_get_cardinality(listed_); }
+
+std::size_t Ip4Set::memory_bytes() const noexcept {
+  roaring_statistics_t st{};
+  roaring_bitmap_statistics(listed_, &st);
+  // Per container: key + typecode + pointer in the roaring array, and the container
+  // header (cardinality, capacity, data pointer).
+  const std::size_t per_container = sizeof(std::uint16_t) + sizeof(std::uint8_t) + sizeof(void*) + 16;
+  std::size_t n = sizeof(roaring_bitmap_t) + std::size_t{st.n_bytes_array_containers} +
+                  st.n_bytes_run_containers + st.n_bytes_bitset_containers +
+                  std::size_t{st.n_containers} * per_container;
+  n += starts_.capacity() * sizeof(std::uint32_t) + interval_set8_.capacity() +
+       interval_set16_.capacity() * sizeof(std::uint16_t) +
+       interval_set32_.capacity() * sizeof(std::uint32_t);
+  n += set_offsets_.capacity() * sizeof(std::uint32_t) + set_values_.capacity() * sizeof(std::uint32_t);
+  n += values_.capacity() * sizeof(Value) + pool_.bytes();
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Ip4SetBuilder
+
+Ip4SetBuilder::Ip4SetBuilder() {
+  // Instance 0 is the exclusion marker, instance 1 rbldnsd's built-in default value.
+  intern_value({127, 0, 0, 2}, {});
+  instance_value_ = {0, 0};
+}
+
+std::uint32_t Ip4SetBuilder::intern_value(const std::array<std::uint8_t, 4>& a, std::string_view txt) {
+  // Open addressing over value ids (slot = id + 1, 0 = empty), at most half full.
+  if ((values_.size() + 1) * 2 > slots_.size()) {
+    std::vector<std::uint32_t> bigger(slots_.empty() ? 64 : slots_.size() * 2, 0);
+    const std::size_t mask = bigger.size() - 1;
+    for (std::size_t id = 0; id < values_.size(); ++id) {
+      std::size_t h = value_hash(values_[id].a, values_[id].txt) & mask;
+      while (bigger[h] != 0) h = (h + 1) & mask;
+      bigger[h] = to_u32(id + 1);
+    }
+    slots_.swap(bigger);
+  }
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t h = value_hash(a, txt) & mask;
+  for (; slots_[h] != 0; h = (h + 1) & mask) {
+    const Value& v = values_[slots_[h] - 1];
+    if (v.a == a && v.txt == txt) return slots_[h] - 1;
+  }
+  const std::uint32_t id = to_u32(values_.size());
+  Value v;
+  v.a = a;
+  v.txt = pool_.intern(txt);
+  values_.push_back(v);
+  slots_[h] = id + 1;
+  return id;
+}
+
+Ip4SetBuilder::Instance Ip4SetBuilder::add_value(const std::array<std::uint8_t, 4>& a, std::string_view txt) {
+  if (last_instance_ != kExclusion) {
+    const Value& last = values_[instance_value_[last_instance_]];
+    if (last.a == a && last.txt == txt) return last_instance_;
+  }
+  const std::uint32_t id = intern_value(a, txt);
+  instance_value_.push_back(id);
+  last_instance_ = to_u32(instance_value_.size() - 1);
+  return last_instance_;
+}
+
+void Ip4SetBuilder::push(unsigned level, std::uint32_t addr, std::uint32_t count, Instance v) {
+  const std::uint32_t step = std::uint32_t{1} << (8 * level);
+  std::vector<std::uint64_t>& b = blocks_[level];
+  for (std::uint32_t k = 0; k < count; ++k, addr += step) b.push_back((std::uint64_t{addr} << 32) | v);
+}
+
+// rbldnsd's ip4range_expand: peel partial blocks off both ends, octet by octet, so that
+// the middle becomes whole blocks of the next level. A range covering exactly one whole
+// block of the next level is stored at that level.
+void Ip4SetBuilder::add_blocks(Instance v, std::uint32_t a, std::uint32_t b) {
+  for (unsigned level = 0; level < 3; ++level) {
+    const unsigned shift = 8 * level;
+    if ((a | 255u) >= b) {
+      if (b - a == 255u)
+        push(level + 1, a << shift, 1, v);
+      else
+        push(level, a << shift, b - a + 1, v);  // b < a (count 0) when nothing is left
+      return;
+    }
+    if ((a & 255u) != 0) {
+      push(level, a << shift, 256u - (a & 255u), v);
+      a = (a >> 8) + 1;
+    } else {
+      a >>= 8;
+    }
+    if ((b & 255u) != 255u) {
+      push(level, (b & ~255u) << shift, (b & 255u) + 1, v);
+      b = (b >> 8) - 1;
+    } else {
+      b >>= 8;
+    }
+  }
+  push(3, a << 24, b - a + 1, v);
+}
+
+void Ip4SetBuilder::add(std::uint32_t first, std::uint32_t last, Instance v) { add_blocks(v, first, last); }
+
+void Ip4SetBuilder::exclude(std::uint32_t first, std::uint32_t last) { add_blocks(kExclusion, first, last); }
+
+std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
+  std::unique_ptr<Ip4Set> set(new Ip4Set(std::move(meta)));
+
+  // Value sets, interned: singletons through a table, bigger sets through a map.
+  std::vector<std::uint32_t> singleton(values_.size(), kExcludedSet);
+  std::map<std::vector<std::uint32_t>, std::uint32_t> multi;
+  std::vector<std::uint32_t>& offsets = set->set_offsets_;
+  std::vector<std::uint32_t>& members = set->set_values_;
+  offsets.push_back(0);
+  auto intern_set = [&](const std::vector<std::uint32_t>& vals) -> std::uint32_t {
+    if (vals.size() == 1) {
+      std::uint32_t& s = singleton[vals[0]];
+      if (s == kExcludedSet) {
+        s = to_u32(offsets.size() - 1);
+        members.push_back(vals[0]);
+        offsets.push_back(to_u32(members.size()));
+      }
+      return s;
+    }
+    auto [it, inserted] = multi.emplace(vals, to_u32(offsets.size() - 1));
+    if (inserted) {
+      members.insert(members.end(), vals.begin(), vals.end());
+      offsets.push_back(to_u32(members.size()));
+    }
+    return it->second;
+  };
+
+  // Per level, coarse to fine: group blocks by address, count them as rbldnsd does and
+  // resolve each address to "excluded" or a value set; then let finer levels win.
+  std::vector<Span> resolved;
+  std::vector<std::uint32_t> vals;
+  for (int level = 3; level >= 0; --level) {
+    std::vector<std::uint64_t>& blocks = blocks_[static_cast<std::size_t>(level)];
+    std::sort(blocks.begin(), blocks.end());
+    const std::uint32_t size_minus_1 = level == 0 ? 0u : (std::uint32_t{1} << (8 * level)) - 1u;
+    std::vector<Span> spans;
+    spans.reserve(blocks.size());  // at most one span per block; avoids growth copies
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < blocks.size();) {
+      const auto addr = static_cast<std::uint32_t>(blocks[i] >> 32);
+      std::size_t j = i;
+      while (j < blocks.size() && static_cast<std::uint32_t>(blocks[j] >> 32) == addr) ++j;
+      std::uint32_t res;
+      if (static_cast<Instance>(blocks[i]) == kExclusion) {
+        // rbldnsd sorts the exclusion first, and it swallows everything after it.
+        ++count;
+        res = kExcludedSet;
+      } else {
+        vals.clear();
+        std::uint32_t prev = kExcludedSet;
+        for (std::size_t k = i; k < j; ++k) {
+          const std::uint32_t v = instance_value_[static_cast<Instance>(blocks[k])];
+          if (v != prev) ++count;  // rbldnsd drops only adjacent equal values
+          prev = v;
+          vals.push_back(v);
+        }
+        std::sort(vals.begin(), vals.end());
+        vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
+        res = intern_set(vals);
+      }
+      emit(spans, {addr, addr + size_minus_1, res});
+      i = j;
+    }
+    set->stats_.blocks[static_cast<std::size_t>(level)] = count;
+    std::vector<std::uint64_t>().swap(blocks);
+    resolved = resolved.empty() ? std::move(spans) : overlay(resolved, spans);
+  }
+
+  // Keep the listed spans only, in place (the build's peak memory is here), merging
+  // neighbours with the same set.
+  std::vector<Span>& listed = resolved;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    const Span s = listed[i];
+    if (s.res == kExcludedSet) continue;
+    if (kept > 0 && listed[kept - 1].res == s.res && listed[kept - 1].hi + 1 == s.lo)
+      listed[kept - 1].hi = s.hi;  // a span follows it, so its hi + 1 does not wrap
+    else
+      listed[kept++] = s;
+  }
+  listed.resize(kept);
+
+  set->listed_ = roaring_bitmap_create();
+  std::vector<std::uint32_t> singles;
+  auto flush_singles = [&]() {
+    if (!singles.empty()) roaring_bitmap_add_many(set->listed_, singles.size(), singles.data());
+    singles.clear();
+  };
+  bool one_set = true;
+  for (const Span& s : listed) {
+    if (s.res != listed.front().res) one_set = false;
+    if (s.lo == s.hi) {
+      singles.push_back(s.lo);
+      if (singles.size() >= 65536) flush_singles();
+    } else {
+      flush_singles();
+      roaring_bitmap_add_range_closed(set->listed_, s.lo, s.hi);
+    }
+  }
+  flush_singles();
+  roaring_bitmap_run_optimize(set->listed_);
+  roaring_bitmap_shrink_to_fit(set->listed_);
+
+  set->intervals_ = listed.size();
+  if (one_set) {
+    set->only_set_ = listed.empty() ? 0 : listed.front().res;
+  } else {
+    const std::size_t nsets = offsets.size() - 1;
+    set->starts_.reserve(listed.size());
+    if (nsets <= 0x100)
+      set->interval_set8_.reserve(listed.size());
+    else if (nsets <= 0x10000)
+      set->interval_set16_.reserve(listed.size());
+    else
+      set->interval_set32_.reserve(listed.size());
+    for (const Span& s : listed) {
+      set->starts_.push_back(s.lo);
+      if (nsets <= 0x100)
+        set->interval_set8_.push_back(static_cast<std::uint8_t>(s.res));
+      else if (nsets <= 0x10000)
+        set->interval_set16_.push_back(static_cast<std::uint16_t>(s.res));
+      else
+        set->interval_set32_.push_back(s.res);
+    }
+  }
+  set->value_sets_ = offsets.size() - 1;
+  if (offsets.size() == 1) offsets.push_back(0);  // no set at all: keep query()'s indexing valid
+  offsets.shrink_to_fit();
+  members.shrink_to_fit();
+
+  set->values_ = std::move(values_);
+  set->values_.shrink_to_fit();
+  set->pool_ = std::move(pool_);
+
+  // Leave the builder empty and reusable.
+  values_.clear();
+  std::vector<std::uint32_t>().swap(slots_);
+  instance_value_.clear();
+  last_instance_ = kExclusion;
+  pool_ = StringPool();
+  intern_value({127, 0, 0, 2}, {});
+  instance_value_ = {0, 0};
+  return set;
+}
+
+}  // namespace fastrbl::zones

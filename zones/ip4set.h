@@ -1,0 +1,140 @@
+#pragma once
+// Ip4Set: rbldnsd's `ip4set` dataset (compat §4.1), resolved at build time into a flat,
+// disjoint index so that a query is one bitmap membership test.
+//
+// rbldnsd stores every entry as octet-aligned /32, /24, /16 or /8 blocks; for an address
+// the most specific level that has ANY block decides, an exclusion there means "not
+// listed", otherwise every distinct value at that level is returned. Ip4SetBuilder applies
+// these rules once, over the whole address space, and produces:
+//   * one CRoaring bitmap of all listed addresses (run-optimised), and
+//   * the listed addresses as sorted disjoint intervals, each mapped to a value set
+//     (an interned list of distinct Values); only consulted on a hit.
+// Memory is a few compact arrays; there are no per-entry heap nodes.
+//
+// Ownership: an Ip4Set owns its bitmap, arrays and the StringPool its Values and TxtVars
+// point into. The builder is used by one loader thread and consumed by build().
+// Thread safety: a built Ip4Set is immutable; query() may run on any number of threads.
+
+#include "zones/dataset.h"
+#include "zones/string_pool.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct roaring_bitmap_s;
+
+namespace fastrbl::zones {
+
+/// Blocks per octet level after rbldnsd's duplicate removal: [0] /32, [1] /24, [2] /16,
+/// [3] /8. This is what rbldnsd prints as `e32/24/16/8=a/b/c/d`.
+struct Ip4SetStats {
+  std::array<std::size_t, 4> blocks{};
+  /// "e32/24/16/8=a/b/c/d".
+  std::string to_string() const;
+};
+
+class Ip4Set final : public Dataset {
+ public:
+  ~Ip4Set() override;
+  Ip4Set(const Ip4Set&) = delete;
+  Ip4Set& operator=(const Ip4Set&) = delete;
+
+  /// key.ip4: listed -> adds A (and expanded TXT) of every value at that address via
+  /// out.add_a_txt, subject = the dotted quad, TTL = meta().ttl; returns true.
+  /// key.ip4_prefix_octets 1..3: true (no records) iff a listed address lies under the
+  /// prefix (RFC 8020 empty non-terminal). The zone apex and other names: false.
+  /// No allocation, no locks.
+  bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
+  unsigned flags() const noexcept override { return kWantsIp4; }
+  /// Blocks as loaded (the sum of the four rbldnsd counters, exclusions included).
+  std::size_t entries() const noexcept override;
+  std::size_t memory_bytes() const noexcept override;
+
+  const Ip4SetStats& stats() const noexcept { return stats_; }
+  /// Number of listed addresses after conflict resolution.
+  std::uint64_t listed_addresses() const noexcept;
+  /// Number of disjoint listed intervals.
+  std::size_t intervals() const noexcept { return intervals_; }
+  /// Number of distinct values / value sets.
+  std::size_t value_count() const noexcept { return values_.size(); }
+  std::size_t value_set_count() const noexcept { return value_sets_; }
+
+ private:
+  friend class Ip4SetBuilder;
+  explicit Ip4Set(DatasetMeta meta);
+
+  roaring_bitmap_s* listed_ = nullptr;  // owned
+  std::vector<std::uint32_t> starts_;   // first address of each listed interval
+  // Value-set id of each interval, in the narrowest width that holds every id (only one
+  // of the three is used): most datasets have few value sets.
+  std::vector<std::uint8_t> interval_set8_;
+  std::vector<std::uint16_t> interval_set16_;
+  std::vector<std::uint32_t> interval_set32_;
+  std::uint32_t only_set_ = 0;  // used when starts_ is empty (one value set)
+  std::size_t intervals_ = 0;
+  std::size_t value_sets_ = 0;
+  std::vector<std::uint32_t> set_offsets_;  // set s holds set_values_[off[s], off[s+1])
+  std::vector<std::uint32_t> set_values_;   // indexes into values_
+  std::vector<Value> values_;               // txt views point into pool_
+  StringPool pool_;
+  Ip4SetStats stats_;
+};
+
+/// Collects rbldnsd ip4set entries and builds an Ip4Set.
+///
+/// Values are registered with add_value(), which hands out a value *instance*. Instances
+/// model rbldnsd's value pointers: consecutive identical values share one instance (its
+/// mp_dmemdup), and rbldnsd removes duplicates only between adjacent instances at one
+/// address. That only affects the block counters (stats), never the answers: answers are
+/// deduplicated by content. Build cost: O(n log n) in the number of blocks.
+class Ip4SetBuilder {
+ public:
+  using Instance = std::uint32_t;
+
+  Ip4SetBuilder();
+  Ip4SetBuilder(const Ip4SetBuilder&) = delete;
+  Ip4SetBuilder& operator=(const Ip4SetBuilder&) = delete;
+
+  /// The pool the built dataset will own; the loader interns `$n`/`$=` texts here so
+  /// that DatasetMeta::txt can point into it.
+  StringPool& pool() noexcept { return pool_; }
+
+  /// rbldnsd's built-in default value (A 127.0.0.2, no TXT).
+  Instance default_instance() const noexcept { return kBuiltinDefault; }
+  /// Registers a value read from data. Returns the previous instance when the value
+  /// equals the last one registered (content comparison), else a new instance.
+  /// `txt` is copied. Requires: txt.size() <= 255.
+  Instance add_value(const std::array<std::uint8_t, 4>& a, std::string_view txt);
+
+  /// Adds the inclusive range [first, last] with value `v`, split into octet-aligned
+  /// blocks exactly as rbldnsd does. Requires: first <= last.
+  void add(std::uint32_t first, std::uint32_t last, Instance v);
+  /// Adds an exclusion for [first, last]. Requires: first <= last.
+  void exclude(std::uint32_t first, std::uint32_t last);
+
+  /// Resolves conflicts and builds the dataset. `meta.txt` may point into pool(), which
+  /// moves into the result. The builder is empty afterwards.
+  std::unique_ptr<Ip4Set> build(DatasetMeta meta);
+
+ private:
+  static constexpr Instance kExclusion = 0;
+  static constexpr Instance kBuiltinDefault = 1;
+
+  void add_blocks(Instance v, std::uint32_t first, std::uint32_t last);
+  void push(unsigned level, std::uint32_t addr, std::uint32_t count, Instance v);
+  std::uint32_t intern_value(const std::array<std::uint8_t, 4>& a, std::string_view txt);
+
+  StringPool pool_;
+  std::vector<Value> values_;                         // content-distinct values
+  std::vector<std::uint32_t> slots_;                  // hash of values_: id + 1, 0 = empty
+  std::vector<std::uint32_t> instance_value_;         // instance -> value id
+  Instance last_instance_ = kExclusion;               // none yet
+  std::array<std::vector<std::uint64_t>, 4> blocks_;  // (addr << 32) | instance, per level
+};
+
+}  // namespace fastrbl::zones
