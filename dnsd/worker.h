@@ -1,0 +1,77 @@
+#pragma once
+// Worker: one serving thread with its own uv_loop, its UDP sockets (UdpIo), its TCP
+// listeners and connections (TcpIo), and its WorkerContext (snapshot in use, answer()
+// state, counters).
+//
+// Life cycle: construct and init() on the main thread (the loop and every handle are set
+// up there, so socket errors surface before any thread runs), then start() the thread,
+// which adopts the current snapshot and runs the loop. wake() makes the worker check for
+// a newer snapshot even when no packet arrives; request_stop() makes it close all its
+// handles, after which the loop ends and the thread reports worker_exited() to the
+// SnapshotHolder. join() waits for that.
+// Ownership: the Worker owns its loop, handles and buffers; it borrows the AnswerConfig
+// and the SnapshotHolder, which must outlive it. Thread safety: wake(), request_stop()
+// and stats() may be called from any thread; everything else from the main thread.
+
+#include "core/status.h"
+#include "dnsd/worker_context.h"
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace fastrbl::dnsd {
+
+class TcpIo;
+class UdpIo;
+
+struct WorkerLimits {
+  unsigned tcp_max_conns = 1024;
+  unsigned tcp_idle_timeout = 10;  // seconds
+};
+
+class Worker {
+ public:
+  Worker(std::size_t index, const AnswerConfig& answer_config, SnapshotHolder& holder,
+         const WorkerLimits& limits);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  /// Main thread, once: sets up the loop and opens the sockets (ownership of every
+  /// descriptor is taken, also on failure).
+  core::Status init(const std::vector<int>& udp_fds, const std::vector<int>& tcp_fds);
+  /// Main thread: starts the thread. Requires: init() succeeded.
+  core::Status start();
+  /// Any thread: look for a newer snapshot now.
+  void wake() noexcept;
+  /// Any thread: close everything and let the thread end.
+  void request_stop() noexcept;
+  /// Main thread: waits for the thread to end (no-op if it never started).
+  void join();
+
+  const WorkerStats& stats() const noexcept { return ctx_.stats; }
+  bool using_recvmmsg() const noexcept;
+
+ private:
+  static void on_async(uv_async_t* async) noexcept;
+  void close_handles() noexcept;
+  void run() noexcept;
+  void drain_loop() noexcept;
+
+  WorkerContext ctx_;
+  uv_loop_t loop_{};
+  bool loop_ready_ = false;
+  uv_async_t async_{};
+  std::unique_ptr<UdpIo> udp_;
+  std::unique_ptr<TcpIo> tcp_;
+  WorkerLimits limits_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace fastrbl::dnsd
