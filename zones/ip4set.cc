@@ -259,7 +259,7 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
   std::map<std::vector<std::uint32_t>, std::uint32_t> multi;
   std::vector<std::uint32_t>& offsets = set->set_offsets_;
   std::vector<std::uint32_t>& members = set->set_values_;
-  offsets.push_back(0);
+  offsets.assign(1, 0);  // (assign, not push_back: gcc 12 -O2 misreports -Warray-bounds on the empty vector)
   auto intern_set = [&](const std::vector<std::uint32_t>& vals) -> std::uint32_t {
     if (vals.size() == 1) {
       std::uint32_t& s = singleton[vals[0]];
@@ -377,7 +377,7 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
     }
   }
   set->value_sets_ = offsets.size() - 1;
-  if (offsets.size() == 1) offsets.push_back(0);  // no set at all: keep query()'s indexing valid
+  if (offsets.size() == 1) offsets.resize(2, 0);  // no set at all: keep query()'s indexing valid
   offsets.shrink_to_fit();
   members.shrink_to_fit();
 
