@@ -206,7 +206,7 @@ bool ResponseWriter::add_opt(std::uint16_t udp_size, std::uint8_t ext_rcode, std
   return true;
 }
 
-std::uint32_t ResponseWriter::merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
+std::optional<std::uint32_t> ResponseWriter::merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
                                                std::uint32_t ttl) noexcept {
   auto same_data = [&](std::size_t pos) {
     std::uint16_t rdlen = load_u16(&buf_[pos + 10]);
@@ -227,7 +227,8 @@ std::uint32_t ResponseWriter::merge_answer_ttl(std::uint16_t type, std::span<con
       if (load_u16(&buf_[pos + 2]) == type && same_data(pos)) same = true;
       pos += 12u + load_u16(&buf_[pos + 10]);
     }
-    return same ? 0 : existing;
+    if (same) return std::nullopt;
+    return existing;
   }
   for (; i < counts_[0]; ++i) {  // lower every record of this type to the new TTL
     if (load_u16(&buf_[pos + 2]) == type) {
@@ -236,7 +237,8 @@ std::uint32_t ResponseWriter::merge_answer_ttl(std::uint16_t type, std::span<con
     }
     pos += 12u + load_u16(&buf_[pos + 10]);
   }
-  return same ? 0 : ttl;
+  if (same) return std::nullopt;
+  return ttl;
 }
 
 std::size_t ResponseWriter::finish() noexcept {

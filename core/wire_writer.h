@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "core/dns.h"
@@ -77,9 +78,9 @@ class ResponseWriter {
   /// rbldnsd's rule for a new answer record of `type` with `rdata` and `ttl`: all
   /// records of one type share the lowest TTL, and identical records are not repeated.
   /// Lowers the TTL of existing records of `type` when `ttl` is smaller. Returns the TTL
-  /// the new record must carry, or 0 if an identical record is already there.
+  /// the new record must carry, or nothing if an identical record is already there.
   /// Requires: the answer section holds only records written with a pointer owner.
-  std::uint32_t merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
+  std::optional<std::uint32_t> merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
                                  std::uint32_t ttl) noexcept;
 
   Mark mark() const noexcept { return {size_, counts_, ncompr_}; }
@@ -111,7 +112,7 @@ class ResponseWriter {
   std::size_t last_ttl_ = 0;
   std::array<std::uint16_t, 3> counts_{};
   Section section_ = Section::kAnswer;
-  std::array<std::uint16_t, 64> compr_{};  // offsets of names usable as pointer targets
+  std::array<std::uint16_t, 160> compr_{};  // offsets usable as pointer targets: every question suffix (<= 127) and more
   std::size_t ncompr_ = 0;
 };
 

@@ -15,9 +15,9 @@ AnswerSink::AnswerSink(core::ResponseWriter& writer, std::uint16_t qtype) noexce
 
 void AnswerSink::add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) noexcept {
   if (!want_a_) return;
-  std::uint32_t t = w_.merge_answer_ttl(core::rrtype::kA, a, ttl);
-  if (t == 0) return;
-  if (!w_.add_a(kQnameOffset, t, a.data())) overflow_ = true;
+  const auto t = w_.merge_answer_ttl(core::rrtype::kA, a, ttl);
+  if (!t) return;  // the same record is already there
+  if (!w_.add_a(kQnameOffset, *t, a.data())) overflow_ = true;
 }
 
 void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
@@ -26,9 +26,9 @@ void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
   std::size_t n = text.size() < 255 ? text.size() : 255;
   rdata[0] = static_cast<std::uint8_t>(n);
   for (std::size_t i = 0; i < n; ++i) rdata[1 + i] = static_cast<std::uint8_t>(text[i]);
-  std::uint32_t t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(rdata.data(), n + 1), ttl);
-  if (t == 0) return;
-  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, t, std::span(rdata.data() + 1, n))) overflow_ = true;
+  const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(rdata.data(), n + 1), ttl);
+  if (!t) return;  // the same record is already there
+  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(rdata.data() + 1, n))) overflow_ = true;
 }
 
 void AnswerSink::add_a_txt(const Value& v, const TxtVars& vars, std::string_view subject,

@@ -551,19 +551,19 @@ std::vector<std::uint8_t> txt_rdata(const std::string& s) {
   return r;
 }
 
-// Adds an A record the way AnswerSink does: merge first, skip when 0.
+// Adds an A record the way AnswerSink does: merge first, skip a duplicate.
 bool merge_a(ResponseWriter& w, std::array<std::uint8_t, 4> a, std::uint32_t ttl) {
-  const std::uint32_t t = w.merge_answer_ttl(rrtype::kA, a, ttl);
-  if (t == 0) return false;
-  REQUIRE(w.add_a(12, t, a.data()));
+  const auto t = w.merge_answer_ttl(rrtype::kA, a, ttl);
+  if (!t) return false;
+  REQUIRE(w.add_a(12, *t, a.data()));
   return true;
 }
 
 bool merge_txt(ResponseWriter& w, const std::string& s, std::uint32_t ttl) {
   const auto rd = txt_rdata(s);
-  const std::uint32_t t = w.merge_answer_ttl(rrtype::kTXT, rd, ttl);
-  if (t == 0) return false;
-  REQUIRE(w.add_txt(12, core::rrclass::kIN, t, std::span<const std::uint8_t>(rd).subspan(1)));
+  const auto t = w.merge_answer_ttl(rrtype::kTXT, rd, ttl);
+  if (!t) return false;
+  REQUIRE(w.add_txt(12, core::rrclass::kIN, *t, std::span<const std::uint8_t>(rd).subspan(1)));
   return true;
 }
 
@@ -578,10 +578,10 @@ std::vector<std::uint32_t> answer_ttls(const LdnsPacket& p) {
 
 TEST_CASE("merge_answer_ttl: first record of a type keeps its TTL", "[wire_writer][merge]") {
   Fixture f;
-  CHECK(f.w.merge_answer_ttl(rrtype::kA, kAddr, 600) == 600);
+  CHECK(f.w.merge_answer_ttl(rrtype::kA, kAddr, 600).value_or(0) == 600);
   REQUIRE(merge_a(f.w, {127, 0, 0, 2}, 600));
   // Another type is independent.
-  CHECK(f.w.merge_answer_ttl(rrtype::kTXT, txt_rdata("x"), 900) == 900);
+  CHECK(f.w.merge_answer_ttl(rrtype::kTXT, txt_rdata("x"), 900).value_or(0) == 900);
 }
 
 TEST_CASE("merge_answer_ttl: identical record is skipped", "[wire_writer][merge]") {
@@ -616,7 +616,7 @@ TEST_CASE("merge_answer_ttl: a lower TTL patches existing records of the type", 
 TEST_CASE("merge_answer_ttl: a higher TTL takes the existing lower one", "[wire_writer][merge]") {
   Fixture f;
   REQUIRE(merge_a(f.w, {127, 0, 0, 2}, 120));
-  CHECK(f.w.merge_answer_ttl(rrtype::kA, std::array<std::uint8_t, 4>{127, 0, 0, 3}, 3000) == 120);
+  CHECK(f.w.merge_answer_ttl(rrtype::kA, std::array<std::uint8_t, 4>{127, 0, 0, 3}, 3000).value_or(0) == 120);
   REQUIRE(merge_a(f.w, {127, 0, 0, 3}, 3000));
   REQUIRE(merge_a(f.w, {127, 0, 0, 4}, 120));  // equal: unchanged
   LdnsPacket p(f.finish());
@@ -635,4 +635,18 @@ TEST_CASE("merge_answer_ttl: identical record with a lower TTL lowers the set", 
   LdnsPacket p(f.finish());
   REQUIRE(p.ok());
   CHECK(answer_ttls(p) == std::vector<std::uint32_t>{60, 60});
+}
+
+TEST_CASE("merge_answer_ttl: a TTL of 0 is a TTL, not a duplicate", "[wire_writer][merge]") {
+  Fixture f;
+  const auto first = f.w.merge_answer_ttl(rrtype::kA, kAddr, 0);
+  REQUIRE(first.has_value());
+  CHECK(*first == 0);
+  REQUIRE(f.w.add_a(12, *first, kAddr.data()));
+  // A different record of the type takes the existing lowest TTL, 0.
+  const auto second = f.w.merge_answer_ttl(rrtype::kA, std::array<std::uint8_t, 4>{127, 0, 0, 9}, 300);
+  REQUIRE(second.has_value());
+  CHECK(*second == 0);
+  // The identical record is still recognised.
+  CHECK_FALSE(f.w.merge_answer_ttl(rrtype::kA, kAddr, 0).has_value());
 }
