@@ -97,7 +97,8 @@ void BM_WriteAnswer(benchmark::State& state) {
     w.begin(query, q.question_end, core::kMaxUdpPayload);
     w.header()[2] = core::kFlagQR | core::kFlagAA | core::kFlagRD;
     w.add_a(12, w.merge_answer_ttl(core::rrtype::kA, a, 2100).value_or(2100), a.data());
-    w.add_txt(12, core::rrclass::kIN, w.merge_answer_ttl(core::rrtype::kTXT, txt_rdata, 2100).value_or(2100), txt);
+    w.add_txt(12, core::rrclass::kIN, w.merge_answer_ttl(core::rrtype::kTXT, txt_rdata, 2100).value_or(2100),
+              txt);
     w.set_section(core::Section::kAuthority);
     w.add_ns(kZoneOffset, 3600, ns1.data());
     w.add_ns(kZoneOffset, 3600, ns2.data());

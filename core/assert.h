@@ -6,13 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define FASTRBL_REQUIRE(cond)                                                        \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "fastrbl: %s:%d: requirement failed: %s\n", __FILE__,     \
-                   __LINE__, #cond);                                                 \
-      std::abort();                                                                  \
-    }                                                                                \
+#define FASTRBL_REQUIRE(cond)                                                                      \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      std::fprintf(stderr, "fastrbl: %s:%d: requirement failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                                \
+    }                                                                                              \
   } while (0)
 
 #ifdef NDEBUG

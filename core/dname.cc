@@ -8,7 +8,7 @@ namespace fastrbl::core {
 Result<Name> Name::from_text(std::string_view text) {
   Name n;
   std::array<std::uint8_t, kMaxNameLen> buf{};
-  std::size_t pos = 0;      // write position in buf
+  std::size_t pos = 0;  // write position in buf
   std::size_t label_start = 0;
   std::uint8_t labels = 0;
   bool in_label = false;

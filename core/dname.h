@@ -6,15 +6,15 @@
 // kept as given; lowered() and equals_ci() give the case-insensitive (ASCII) view DNS
 // requires. Thread safety: a plain value.
 
+#include "core/dns.h"
+#include "core/status.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include "core/dns.h"
-#include "core/status.h"
 
 namespace fastrbl::core {
 

@@ -8,14 +8,14 @@
 namespace fastrbl::core {
 
 inline constexpr std::size_t kHeaderSize = 12;
-inline constexpr std::size_t kMaxNameLen = 255;   // wire length including the root label
+inline constexpr std::size_t kMaxNameLen = 255;  // wire length including the root label
 inline constexpr std::size_t kMaxLabelLen = 63;
-inline constexpr std::size_t kMaxLabels = 127;    // 255 bytes hold at most 127 labels + root
-inline constexpr std::size_t kMaxUdpPayload = 512;     // without EDNS
-inline constexpr std::size_t kMaxEdnsPayload = 4096;   // the most we honour over UDP
+inline constexpr std::size_t kMaxLabels = 127;        // 255 bytes hold at most 127 labels + root
+inline constexpr std::size_t kMaxUdpPayload = 512;    // without EDNS
+inline constexpr std::size_t kMaxEdnsPayload = 4096;  // the most we honour over UDP
 inline constexpr std::size_t kMaxTcpMessage = 65535;
-inline constexpr std::size_t kMaxQuerySize = 2048;     // bytes of a query we read (as rbldnsd)
-inline constexpr std::size_t kOptRecordSize = 11;      // minimal OPT RR, no options
+inline constexpr std::size_t kMaxQuerySize = 2048;  // bytes of a query we read (as rbldnsd)
+inline constexpr std::size_t kOptRecordSize = 11;   // minimal OPT RR, no options
 
 // Header flag bits, first flags byte.
 inline constexpr std::uint8_t kFlagQR = 0x80;

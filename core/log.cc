@@ -1,10 +1,9 @@
 #include "core/log.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
 
 namespace fastrbl::core {
 namespace {

@@ -12,12 +12,12 @@
 // the packet. Everything after the question is optional: records that cannot be walked
 // are ignored, like rbldnsd ignores trailing bytes.
 
+#include "core/dns.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-
-#include "core/dns.h"
 
 namespace fastrbl::core {
 

@@ -93,9 +93,7 @@ std::size_t ResponseWriter::rr_start(std::uint16_t owner, std::uint16_t type, st
 }
 
 namespace {
-void bump(std::array<std::uint16_t, 3>& counts, Section s) {
-  ++counts[static_cast<std::size_t>(s)];
-}
+void bump(std::array<std::uint16_t, 3>& counts, Section s) { ++counts[static_cast<std::size_t>(s)]; }
 }  // namespace
 
 bool ResponseWriter::add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept {
@@ -206,8 +204,9 @@ bool ResponseWriter::add_opt(std::uint16_t udp_size, std::uint8_t ext_rcode, std
   return true;
 }
 
-std::optional<std::uint32_t> ResponseWriter::merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
-                                               std::uint32_t ttl) noexcept {
+std::optional<std::uint32_t> ResponseWriter::merge_answer_ttl(std::uint16_t type,
+                                                              std::span<const std::uint8_t> rdata,
+                                                              std::uint32_t ttl) noexcept {
   auto same_data = [&](std::size_t pos) {
     std::uint16_t rdlen = load_u16(&buf_[pos + 10]);
     return rdlen == rdata.size() && (rdata.empty() || std::memcmp(&buf_[pos + 12], rdata.data(), rdlen) == 0);

@@ -11,13 +11,13 @@
 // Ownership: the buffer belongs to the caller (a worker's fixed output slot) and must
 // outlive the writer. Thread safety: one writer per thread.
 
+#include "core/dns.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
-
-#include "core/dns.h"
 
 namespace fastrbl::core {
 
@@ -67,8 +67,7 @@ class ResponseWriter {
   /// A record whose owner is an uncompressed wire name (glue). Class IN.
   bool add_a_named(const std::uint8_t* owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept;
   /// The OPT pseudo-record. Not limited by limit(): callers keep kOptRecordSize spare.
-  bool add_opt(std::uint16_t udp_size, std::uint8_t ext_rcode, std::uint8_t version,
-               bool do_bit) noexcept;
+  bool add_opt(std::uint16_t udp_size, std::uint8_t ext_rcode, std::uint8_t version, bool do_bit) noexcept;
 
   /// Offset of the TTL field of the record added last.
   std::size_t last_ttl_offset() const noexcept { return last_ttl_; }
@@ -81,7 +80,7 @@ class ResponseWriter {
   /// the new record must carry, or nothing if an identical record is already there.
   /// Requires: the answer section holds only records written with a pointer owner.
   std::optional<std::uint32_t> merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
-                                 std::uint32_t ttl) noexcept;
+                                                std::uint32_t ttl) noexcept;
 
   Mark mark() const noexcept { return {size_, counts_, ncompr_}; }
   void rollback(const Mark& m) noexcept {
@@ -96,8 +95,8 @@ class ResponseWriter {
  private:
   bool room(std::size_t n) const noexcept { return n <= limit_ && limit_ - n >= size_; }
   // Writes owner pointer + type/class/ttl + rdlength placeholder. Returns rdata offset or 0.
-  std::size_t rr_start(std::uint16_t owner, std::uint16_t type, std::uint16_t rrclass,
-                       std::uint32_t ttl, std::size_t rdata_min) noexcept;
+  std::size_t rr_start(std::uint16_t owner, std::uint16_t type, std::uint16_t rrclass, std::uint32_t ttl,
+                       std::size_t rdata_min) noexcept;
   // Writes a name with compression; registers new suffixes. False if it does not fit.
   bool put_name(const std::uint8_t* name) noexcept;
   bool name_at_equals(std::size_t off, const std::uint8_t* name) const noexcept;
@@ -112,7 +111,8 @@ class ResponseWriter {
   std::size_t last_ttl_ = 0;
   std::array<std::uint16_t, 3> counts_{};
   Section section_ = Section::kAnswer;
-  std::array<std::uint16_t, 160> compr_{};  // offsets usable as pointer targets: every question suffix (<= 127) and more
+  std::array<std::uint16_t, 160>
+      compr_{};  // offsets usable as pointer targets: every question suffix (<= 127) and more
   std::size_t ncompr_ = 0;
 };
 

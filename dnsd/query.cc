@@ -1,12 +1,12 @@
 #include "dnsd/query.h"
 
-#include <algorithm>
-#include <cstring>
-
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
 #include "zones/answer_sink.h"
 #include "zones/query_key.h"
+
+#include <algorithm>
+#include <cstring>
 
 namespace fastrbl::dnsd {
 
@@ -19,9 +19,10 @@ using core::Section;
 // What rbldnsd advertises when it adds an OPT record; we use the same number.
 constexpr std::uint16_t kAdvertisedUdpSize = 2048;
 
-constexpr std::array<std::uint8_t, 14> kVersionBind{7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 4, 'b', 'i', 'n', 'd', 0};
-constexpr std::array<std::uint8_t, 16> kVersionServer{7,   'v', 'e', 'r', 's', 'i', 'o', 'n',
-                                                      6,   's', 'e', 'r', 'v', 'e', 'r', 0};
+constexpr std::array<std::uint8_t, 14> kVersionBind{7,   'v', 'e', 'r', 's', 'i', 'o',
+                                                    'n', 4,   'b', 'i', 'n', 'd', 0};
+constexpr std::array<std::uint8_t, 16> kVersionServer{7, 'v', 'e', 'r', 's', 'i', 'o', 'n',
+                                                      6, 's', 'e', 'r', 'v', 'e', 'r', 0};
 
 bool is_version_name(const core::ParsedQuery& q) noexcept {
   auto eq = [&](const auto& n) {
@@ -46,8 +47,7 @@ class Reply {
 
   // Ends the response: the OPT record for EDNS queries, counts into the header.
   std::size_t finish(std::uint8_t ext_rcode = 0) noexcept {
-    if (q_.edns == core::EdnsState::kPresent)
-      w_.add_opt(kAdvertisedUdpSize, ext_rcode, 0, q_.edns_do);
+    if (q_.edns == core::EdnsState::kPresent) w_.add_opt(kAdvertisedUdpSize, ext_rcode, 0, q_.edns_do);
     info_->ancount = w_.count(Section::kAnswer);
     info_->replied = true;
     return w_.finish();

@@ -9,22 +9,21 @@
 // Thread safety: any number of threads may call it at once, each with its own
 // WorkerState and output buffer.
 
-#include <sys/socket.h>
+#include "core/dns.h"
+#include "zones/snapshot.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
-
-#include "core/dns.h"
-#include "zones/snapshot.h"
+#include <sys/socket.h>
 
 namespace fastrbl::dnsd {
 
 /// Answer settings fixed at start-up from the command line.
 struct AnswerConfig {
-  bool lazy = false;      // -a: no NS records in the AUTHORITY section of positive answers
-  int version_mode = 0;   // 0: version.bind answers "fastrbl <version>"; 1 (-v): "fastrbl";
-                          // 2 (-vv): REFUSED
+  bool lazy = false;     // -a: no NS records in the AUTHORITY section of positive answers
+  int version_mode = 0;  // 0: version.bind answers "fastrbl <version>"; 1 (-v): "fastrbl";
+                         // 2 (-vv): REFUSED
 };
 
 /// Mutable per-worker state that answers depend on.
@@ -36,9 +35,9 @@ enum class Transport : std::uint8_t { kUdp, kTcp };
 
 /// What happened to one query, for statistics and the query log.
 struct AnswerInfo {
-  bool replied = false;         // false: dropped, nothing to send
-  bool parsed = false;          // the question was parsed
-  std::ptrdiff_t zone = -1;     // index into snapshot.zones(), or -1 before/without a zone
+  bool replied = false;      // false: dropped, nothing to send
+  bool parsed = false;       // the question was parsed
+  std::ptrdiff_t zone = -1;  // index into snapshot.zones(), or -1 before/without a zone
   core::Rcode rcode = core::Rcode::kNoError;
   std::uint16_t ancount = 0;
   std::uint16_t qtype = 0;
@@ -53,9 +52,8 @@ inline constexpr std::size_t kTcpOutSize = core::kMaxTcpMessage;
 /// `peer` is the client address (for ACLs; may be null in tests).
 /// Requires: out.size() >= kUdpOutSize for UDP, >= kTcpOutSize for TCP.
 std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
-                   std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
-                   Transport transport, const sockaddr* peer, WorkerState& state,
-                   AnswerInfo* info) noexcept;
+                   std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
+                   const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept;
 
 /// The version string served for version.bind / version.server.
 const char* version_string() noexcept;

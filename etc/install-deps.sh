@@ -6,7 +6,7 @@
 #   etc/install-deps.sh --bench  also dnsperf and valgrind (bench/)
 set -eu
 
-pkgs="cmake ninja-build g++ make pkg-config git
+pkgs="cmake ninja-build g++ make pkg-config git clang-format
       libuv1-dev liblmdb-dev lmdb-utils libroaring-dev libldns-dev zlib1g-dev
       libbenchmark-dev catch2
       dnsutils ldnsutils rbldnsd"

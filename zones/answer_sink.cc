@@ -1,8 +1,8 @@
 #include "zones/answer_sink.h"
 
-#include <array>
-
 #include "core/dns.h"
+
+#include <array>
 
 namespace fastrbl::zones {
 

@@ -8,12 +8,12 @@
 // caller turns that into TC (our deliberate difference; rbldnsd drops it silently).
 // Lives on the stack of one query. Thread safety: one per query.
 
+#include "core/wire_writer.h"
+#include "zones/dataset.h"
+
 #include <cstdint>
 #include <span>
 #include <string_view>
-
-#include "core/wire_writer.h"
-#include "zones/dataset.h"
 
 namespace fastrbl::zones {
 

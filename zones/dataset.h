@@ -8,6 +8,10 @@
 // list). Thread safety: after publication, query() and meta() may be called from any
 // number of threads at once.
 
+#include "core/dname.h"
+#include "zones/string_pool.h"
+#include "zones/txt_template.h"
+
 #include <array>
 #include <cstdint>
 #include <ctime>
@@ -16,10 +20,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "core/dname.h"
-#include "zones/string_pool.h"
-#include "zones/txt_template.h"
 
 namespace fastrbl::zones {
 
@@ -47,8 +47,8 @@ struct NsData {
 
 /// What a data file declares besides its entries (the specials of compat §3.2).
 struct DatasetMeta {
-  std::string type;  // "ip4set"
-  std::string spec;  // the file list as written on the command line
+  std::string type;       // "ip4set"
+  std::string spec;       // the file list as written on the command line
   std::uint32_t ttl = 0;  // A/TXT TTL: the last $TTL, or the -t default (resolved by the loader)
   std::optional<SoaData> soa;
   std::optional<NsData> ns;

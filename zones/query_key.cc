@@ -1,8 +1,8 @@
 #include "zones/query_key.h"
 
-#include <algorithm>
-
 #include "core/dns.h"
+
+#include <algorithm>
 
 namespace fastrbl::zones {
 namespace {

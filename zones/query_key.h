@@ -4,11 +4,11 @@
 // (compat §6.2), so IPv4/IPv6 handling (6to4 and v4-mapped names feeding IPv4 datasets)
 // cannot drift between dataset types. Pure, noexcept, no allocation.
 
-#include <cstddef>
-
 #include "core/wire_reader.h"
 #include "zones/dataset.h"
 #include "zones/zone.h"
+
+#include <cstddef>
 
 namespace fastrbl::zones {
 

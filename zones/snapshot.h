@@ -7,12 +7,12 @@
 // of the query name is the most specific one, whatever the command-line order.
 // Thread safety: all const methods may be called concurrently.
 
+#include "core/wire_reader.h"
+#include "zones/zone.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
-
-#include "core/wire_reader.h"
-#include "zones/zone.h"
 
 namespace fastrbl::zones {
 

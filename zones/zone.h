@@ -6,15 +6,15 @@
 // `soa->serial` is already resolved (0 in the data means the zone's newest stamp).
 // Thread safety: read-only after publication.
 
+#include "core/dname.h"
+#include "zones/dataset.h"
+
 #include <array>
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include "core/dname.h"
-#include "zones/dataset.h"
 
 namespace fastrbl::zones {
 
@@ -32,9 +32,9 @@ struct Zone {
   std::uint32_t ns_ttl = 0;
   std::vector<core::Name> ns;  // at most 32, deduplicated
   std::vector<Glue> glue;
-  unsigned flags = 0;        // union of the datasets' DatasetFlag bits
-  bool serviced = true;      // false: answer SERVFAIL (failed first load, or expired data)
-  std::time_t stamp = 0;     // newest mtime over all files of all datasets
+  unsigned flags = 0;     // union of the datasets' DatasetFlag bits
+  bool serviced = true;   // false: answer SERVFAIL (failed first load, or expired data)
+  std::time_t stamp = 0;  // newest mtime over all files of all datasets
 };
 
 }  // namespace fastrbl::zones

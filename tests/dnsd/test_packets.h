@@ -3,21 +3,20 @@
 // the response with ldns, and render records as comparable strings; plus temporary data
 // directories and snapshot loading. Test-only code: it allocates freely.
 
-#include <stdlib.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdio>
-#include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "core/packet_builder.h"
 #include "dnsd/query.h"
 #include "loader/load.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <stdlib.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
 
 #include <ldns/ldns.h>
 
@@ -26,7 +25,7 @@ namespace fastrbl::test {
 struct QuerySpec {
   QuerySpec(std::string n, std::string t) : name(std::move(n)), type(std::move(t)) {}
   std::string name;
-  std::string type;        // "A", "TXT", ... (ignored when qtype_num is set)
+  std::string type;  // "A", "TXT", ... (ignored when qtype_num is set)
   int qtype_num = -1;
   std::uint16_t qclass = 1;
   int opcode = 0;

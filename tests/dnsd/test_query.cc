@@ -3,20 +3,20 @@
 // against snapshots loaded from tiny rbldnsd data files. Every response is parsed by ldns,
 // an independent parser, before it is compared.
 
-#include <unistd.h>
+#include "dnsd/query.h"
+#include "loader/load.h"
+#include "test_packets.h"
+
+#include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
-
-#include "dnsd/query.h"
-#include "loader/load.h"
-#include "test_packets.h"
 
 #include <ldns/ldns.h>
 
@@ -44,8 +44,9 @@ $TTL 300
 
 // Forty distinct values at one address: more than fits in 512 bytes.
 std::string many_values() {
-  std::string s = "$SOA 3600 ns1.big.example. hostmaster.big.example. 1 600 300 86400 60\n"
-                  "$NS 3600 ns1.big.example\n";
+  std::string s =
+      "$SOA 3600 ns1.big.example. hostmaster.big.example. 1 600 300 86400 60\n"
+      "$NS 3600 ns1.big.example\n";
   for (int i = 1; i <= 40; ++i) s += "10.9.9.9 :127.0.1." + std::to_string(i) + ":\n";
   return s;
 }
@@ -103,17 +104,30 @@ TEST_CASE("answer: ip4set listings, exclusions and values", "[answer]") {
   const std::vector<Row> rows = {
       {"listed A", {"2.0.0.127.bl.example", "A"}, 0, true, {"A 300 127.0.0.2"}, kNs},
       {"listed TXT with $", {"2.0.0.127.bl.example", "TXT"}, 0, true, {"TXT 300 \"Listed 127.0.0.2\""}, kNs},
-      {"listed ANY", {"2.0.0.127.bl.example", "ANY"}, 0, true,
-       {"A 300 127.0.0.2", "TXT 300 \"Listed 127.0.0.2\""}, kNs},
+      {"listed ANY",
+       {"2.0.0.127.bl.example", "ANY"},
+       0,
+       true,
+       {"A 300 127.0.0.2", "TXT 300 \"Listed 127.0.0.2\""},
+       kNs},
       {"not listed", {"1.0.0.127.bl.example", "A"}, 3, true, {}, kSoaNeg},
       {"/8 listing", {"1.0.0.10.bl.example", "A"}, 0, true, {"A 300 127.0.0.2"}, kNs},
       {"/16 exclusion", {"1.0.1.10.bl.example", "A"}, 3, true, {}, kSoaNeg},
-      {"/24 value", {"2.2.1.10.bl.example", "ANY"}, 0, true,
-       {"A 300 127.0.0.3", "TXT 300 \"Net 10.1.2.2\""}, kNs},
+      {"/24 value",
+       {"2.2.1.10.bl.example", "ANY"},
+       0,
+       true,
+       {"A 300 127.0.0.3", "TXT 300 \"Net 10.1.2.2\""},
+       kNs},
       {"/32 exclusion", {"3.2.1.10.bl.example", "A"}, 3, true, {}, kSoaNeg},
       {":A: means no TXT", {"1.2.0.192.bl.example", "TXT"}, 0, true, {}, kSoaNeg},
       {":A: still has A", {"1.2.0.192.bl.example", "A"}, 0, true, {"A 300 127.0.0.4"}, kNs},
-      {":A takes the default TXT", {"2.2.0.192.bl.example", "TXT"}, 0, true, {"TXT 300 \"Listed 192.0.2.2\""}, kNs},
+      {":A takes the default TXT",
+       {"2.2.0.192.bl.example", "TXT"},
+       0,
+       true,
+       {"TXT 300 \"Listed 192.0.2.2\""},
+       kNs},
       {"other qtype on a listing: NODATA", {"2.0.0.127.bl.example", "AAAA"}, 0, true, {}, kSoaNeg},
       {"MX on a listing: NODATA", {"2.0.0.127.bl.example", "MX"}, 0, true, {}, kSoaNeg},
       {"NS below the apex: NODATA", {"2.0.0.127.bl.example", "NS"}, 0, true, {}, kSoaNeg},
@@ -151,8 +165,12 @@ TEST_CASE("answer: apex SOA, NS and ANY", "[answer]") {
       {"apex NS without $NS: REFUSED", {"plain.example", "NS"}, 5, false, {}, {}},
       {"apex ANY without SOA: REFUSED", {"plain.example", "ANY"}, 5, false, {}, {}},
       {"no SOA: NXDOMAIN without authority", {"1.0.0.127.plain.example", "A"}, 3, true, {}, {}},
-      {"no NS: positive answer without authority", {"2.0.0.127.plain.example", "A"}, 0, true,
-       {"A 2100 127.0.0.2"}, {}},
+      {"no NS: positive answer without authority",
+       {"2.0.0.127.plain.example", "A"},
+       0,
+       true,
+       {"A 2100 127.0.0.2"},
+       {}},
   };
   for (const Row& r : rows) check_row(*f.snap, r);
 }
@@ -302,7 +320,8 @@ TEST_CASE("answer: IPv6 reverse names reach IPv4 data (6to4, v4-mapped)", "[answ
   // 2002:7f00:0002::1 -> 127.0.0.2 ; ::ffff:127.0.0.2 -> 127.0.0.2 ; 2001:db8::1 -> nothing
   const std::string six_to_four =
       fastrbl::test::nibbles("2002:7f00:0002:0000:0000:0000:0000:0001") + ".bl.example";
-  const std::string mapped = fastrbl::test::nibbles("0000:0000:0000:0000:0000:ffff:7f00:0002") + ".bl.example";
+  const std::string mapped =
+      fastrbl::test::nibbles("0000:0000:0000:0000:0000:ffff:7f00:0002") + ".bl.example";
   const std::string plain = fastrbl::test::nibbles("2001:0db8:0000:0000:0000:0000:0000:0001") + ".bl.example";
   check_row(*f.snap, {"6to4", {six_to_four, "A"}, 0, true, {"A 300 127.0.0.2"}, kNs});
   check_row(*f.snap, {"v4-mapped", {mapped, "A"}, 0, true, {"A 300 127.0.0.2"}, kNs});
@@ -322,10 +341,18 @@ TEST_CASE("answer: several datasets in a zone merge, lowest TTL per type", "[ans
   Fixture f({{"a.txt", "$TTL 600\n:127.0.0.2:same\n10.0.0.1\n!10.0.0.2\n"},
              {"b.txt", "$TTL 120\n:127.0.0.2:same\n10.0.0.1\n10.0.0.2 :127.0.0.5:other\n"}},
             {"bl.example:ip4set:@DIR@/a.txt", "bl.example:ip4set:@DIR@/b.txt"});
-  check_row(*f.snap, {"identical values once, lowest TTL", {"1.0.0.10.bl.example", "ANY"}, 0, true,
-                      {"A 120 127.0.0.2", "TXT 120 \"same\""}, {}});
-  check_row(*f.snap, {"an exclusion in one dataset does not hide the other", {"2.0.0.10.bl.example", "A"}, 0, true,
-                      {"A 120 127.0.0.5"}, {}});
+  check_row(*f.snap, {"identical values once, lowest TTL",
+                      {"1.0.0.10.bl.example", "ANY"},
+                      0,
+                      true,
+                      {"A 120 127.0.0.2", "TXT 120 \"same\""},
+                      {}});
+  check_row(*f.snap, {"an exclusion in one dataset does not hide the other",
+                      {"2.0.0.10.bl.example", "A"},
+                      0,
+                      true,
+                      {"A 120 127.0.0.5"},
+                      {}});
 }
 
 TEST_CASE("answer: EDNS", "[answer]") {
@@ -354,7 +381,7 @@ TEST_CASE("answer: EDNS", "[answer]") {
     q.edns_version = 1;
     auto resp = fastrbl::test::ask(*f.snap, {}, q, Transport::kUdp, ws);
     REQUIRE(resp.bytes.size() >= 12 + 11);
-    CHECK(resp.bytes[7] == 0);  // no answer
+    CHECK(resp.bytes[7] == 0);   // no answer
     CHECK(resp.bytes[11] == 1);  // the OPT record
     const std::size_t opt = resp.bytes.size() - 11;
     CHECK(resp.bytes[opt + 5] == 1);  // extended rcode 16 = BADVERS
@@ -405,10 +432,26 @@ TEST_CASE("answer: malformed queries get no reply", "[answer]") {
       {"empty", {}},
       {"short header", std::vector<std::uint8_t>(good.begin(), good.begin() + 11)},
       {"truncated question", std::vector<std::uint8_t>(good.begin(), good.end() - 1)},
-      {"QR set", [&] { auto p = good; p[2] |= 0x80; return p; }()},
-      {"QDCOUNT 0", [&] { auto p = good; p[5] = 0; return p; }()},
-      {"QDCOUNT 2", [&] { auto p = good; p[5] = 2; return p; }()},
-      {"compressed qname", [&] {
+      {"QR set",
+       [&] {
+         auto p = good;
+         p[2] |= 0x80;
+         return p;
+       }()},
+      {"QDCOUNT 0",
+       [&] {
+         auto p = good;
+         p[5] = 0;
+         return p;
+       }()},
+      {"QDCOUNT 2",
+       [&] {
+         auto p = good;
+         p[5] = 2;
+         return p;
+       }()},
+      {"compressed qname",
+       [&] {
          std::vector<std::uint8_t> p(good.begin(), good.begin() + 12);
          for (int b : {0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01}) p.push_back(static_cast<std::uint8_t>(b));
          return p;
