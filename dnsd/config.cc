@@ -1,5 +1,7 @@
 #include "dnsd/config.h"
 
+#include "core/time_value.h"
+
 #include <uv.h>
 
 #include <algorithm>
@@ -306,51 +308,11 @@ ParseResult usage_error(ParseState& st) {
 std::span<const OptionSpec> options() noexcept { return kOptionTable; }
 
 std::size_t parse_time_value(std::string_view text, std::uint32_t* seconds) noexcept {
-  std::size_t i = 0;
-  std::uint64_t v = 0;
-  constexpr std::uint64_t kMax = std::numeric_limits<std::uint32_t>::max();
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    v = v * 10 + static_cast<std::uint64_t>(text[i] - '0');
-    if (v > kMax) return 0;
-    ++i;
-  }
-  if (i == 0) return 0;
-  std::uint64_t unit = 1;
-  if (i < text.size()) {
-    switch (text[i]) {
-      case 'w':
-      case 'W':
-        unit = 7 * 24 * 3600;
-        break;
-      case 'd':
-      case 'D':
-        unit = 24 * 3600;
-        break;
-      case 'h':
-      case 'H':
-        unit = 3600;
-        break;
-      case 'm':
-      case 'M':
-        unit = 60;
-        break;
-      case 's':
-      case 'S':
-        unit = 1;
-        break;
-      default:
-        unit = 0;
-        break;
-    }
-    if (unit != 0) {
-      ++i;
-    } else {
-      unit = 1;
-    }
-  }
-  if (v * unit > kMax) return 0;
+  const auto t = core::parse_time_value(text);
+  if (!t) return 0;
+  std::size_t i = t->length;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  *seconds = static_cast<std::uint32_t>(v * unit);
+  *seconds = t->seconds;
   return i;
 }
 
