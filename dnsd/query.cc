@@ -6,7 +6,9 @@
 #include "zones/query_key.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cstring>
+#include <netinet/in.h>
 
 namespace fastrbl::dnsd {
 
@@ -117,16 +119,48 @@ bool add_ns_set(ResponseWriter& w, const zones::Zone& zone, std::uint16_t owner,
   return true;
 }
 
+bool acl_is(const zones::AclRule* r, zones::AclAction a) noexcept { return r != nullptr && r->action == a; }
+
+// Whether an always-listed acl template answers for dataset flags `flags`: only for a
+// name the dataset would have looked up (an address for IP datasets, a non-apex name for
+// name datasets), as rbldnsd's per-dataset check.
+bool acl_template_applies(unsigned flags, const zones::QueryKey& key) noexcept {
+  return ((flags & zones::kWantsIp4) && key.ip4) || ((flags & zones::kWantsIp6) && key.ip6) ||
+         ((flags & zones::kWantsName) && key.labels > 0);
+}
+
+// The client address as text (the `$` of an acl template); empty if unknown.
+std::string_view peer_text(const sockaddr* peer, std::span<char, INET6_ADDRSTRLEN> buf) noexcept {
+  if (peer == nullptr) return {};
+  const char* r = nullptr;
+  if (peer->sa_family == AF_INET) {
+    sockaddr_in sin;
+    std::memcpy(&sin, peer, sizeof sin);
+    r = inet_ntop(AF_INET, &sin.sin_addr, buf.data(), static_cast<socklen_t>(buf.size()));
+  } else if (peer->sa_family == AF_INET6) {
+    sockaddr_in6 sin6;
+    std::memcpy(&sin6, peer, sizeof sin6);
+    r = inet_ntop(AF_INET6, &sin6.sin6_addr, buf.data(), static_cast<socklen_t>(buf.size()));
+  }
+  return r == nullptr ? std::string_view{} : std::string_view(r);
+}
+
 }  // namespace
 
 const char* version_string() noexcept { return "fastrbl " FASTRBL_VERSION; }
 
 std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
                    std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
-                   const sockaddr* /*peer: ACLs*/, WorkerState& state, AnswerInfo* info) noexcept {
+                   const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept {
   AnswerInfo scratch;
   if (info == nullptr) info = &scratch;
   *info = AnswerInfo{};
+  // The global acl comes first: `ignore` drops the packet before it is even parsed.
+  const zones::AclRule* global_rule = nullptr;
+  if (const zones::Acl* g = snapshot.global_acl()) {
+    global_rule = g->lookup(peer);
+    if (acl_is(global_rule, zones::AclAction::kIgnore)) return 0;
+  }
   // rbldnsd reads at most 2048 bytes of a query; the rest is as if never sent.
   if (query.size() > core::kMaxQuerySize) query = query.first(core::kMaxQuerySize);
 
@@ -199,7 +233,25 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
   const zones::Zone* zone = snapshot.find_zone(q, &zone_index);
   if (zone == nullptr) return reply.refuse(Rcode::kRefused);
   info->zone = static_cast<std::ptrdiff_t>(zone_index);
+  // The zone's acl: `ignore` drops (before SERVFAIL); `refuse` from either acl refuses
+  // every query to the zone (after SERVFAIL); then `empty`; then a template, the global
+  // one first (compat §6.1 steps 9-11, §8.1).
+  const zones::AclRule* zone_rule = zone->acl ? zone->acl->lookup(peer) : nullptr;
+  if (acl_is(zone_rule, zones::AclAction::kIgnore)) return 0;
   if (!zone->serviced) return reply.refuse(Rcode::kServFail);
+  if (acl_is(global_rule, zones::AclAction::kRefuse) || acl_is(zone_rule, zones::AclAction::kRefuse))
+    return reply.refuse(Rcode::kRefused);
+  const bool acl_empty =
+      acl_is(global_rule, zones::AclAction::kEmpty) || acl_is(zone_rule, zones::AclAction::kEmpty);
+  const zones::AclRule* tmpl = nullptr;
+  const zones::Acl* tmpl_acl = nullptr;
+  if (!acl_empty && acl_is(global_rule, zones::AclAction::kTemplate)) {
+    tmpl = global_rule;
+    tmpl_acl = snapshot.global_acl();
+  } else if (!acl_empty && acl_is(zone_rule, zones::AclAction::kTemplate)) {
+    tmpl = zone_rule;
+    tmpl_acl = zone->acl.get();
+  }
 
   zones::QueryKey key;
   zones::prepare_query_key(q, *zone, &key);
@@ -219,8 +271,18 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
   }
 
   zones::AnswerSink sink(w, q.qtype);
-  for (const auto& ds : zone->datasets)
-    if (ds->query(key, sink)) found = true;
+  if (tmpl != nullptr) {  // always listed: the template instead of the data
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    const std::string_view client = peer_text(peer, text);
+    for (const auto& ds : zone->datasets) {
+      if (!acl_template_applies(ds->flags(), key)) continue;
+      found = true;
+      sink.add_a_txt(tmpl->value, tmpl_acl->meta().txt, client, tmpl_acl->meta().ttl);
+    }
+  } else if (!acl_empty) {
+    for (const auto& ds : zone->datasets)
+      if (ds->query(key, sink)) found = true;
+  }
 
   if (sink.overflow()) {
     // Deliberate difference: an answer record did not fit, so say so (TC) rather than

@@ -4,7 +4,14 @@
 #include "core/log.h"
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
+#include "loader/acl_parser.h"
+#include "loader/combined_parser.h"
+#include "loader/dnset_parser.h"
+#include "loader/generic_parser.h"
 #include "loader/ip4set_parser.h"
+#include "loader/ip4trie_parser.h"
+#include "loader/ip4tset_parser.h"
+#include "loader/ip6_parser.h"
 #include "zones/answer_sink.h"
 #include "zones/query_key.h"
 
@@ -31,7 +38,12 @@ core::Status type_error(std::string_view type) {
   return core::Status::error("unknown dataset type `" + cut(type, 60) + "'");
 }
 
-bool is_supported(std::string_view type) { return type == "ip4set"; }
+bool is_supported(std::string_view type) {
+  if (type == "acl") return true;
+  if (type == "ip4tset" || type == "ip4trie" || type == "ip6tset" || type == "ip6trie") return true;
+  if (type == "dnset" || type == "generic" || type == "combined") return true;
+  return type == "ip4set";
+}
 
 // The most specific zone whose name is a suffix of `name` (rbldnsd's zone order).
 const zones::Zone* find_zone(const std::vector<zones::Zone>& zones, const core::Name& name) {
@@ -110,12 +122,43 @@ core::Result<ZoneSpec> parse_zone_spec(std::string_view spec) {
   // An empty zone name is a global ACL in rbldnsd, and an error for any other type.
   if (z.zone.is_root() && z.type != "acl")
     return core::Status::error("missing domain name in `" + cut(spec, 60) + "'");
-  if (pending) return type_error(z.type);
+  if (pending && !is_supported(z.type)) return type_error(z.type);
   return z;
+}
+
+core::Status check_acl_specs(const std::vector<ZoneSpec>& specs) {
+  bool global = false;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].type != "acl") continue;
+    if (specs[i].zone.is_root()) {
+      if (global) return core::Status::error("global acl specified more than once");
+      global = true;
+      continue;
+    }
+    for (std::size_t j = 0; j < i; ++j)
+      if (specs[j].type == "acl" && specs[j].zone == specs[i].zone)
+        return core::Status::error("repeated ACL definition for zone `" + cut(specs[i].zone.to_text(), 80) +
+                                   "'");
+  }
+  for (const ZoneSpec& z : specs) {
+    if (z.type != "acl" || z.zone.is_root()) continue;
+    const bool data = std::any_of(specs.begin(), specs.end(),
+                                  [&](const ZoneSpec& o) { return o.type != "acl" && o.zone == z.zone; });
+    if (!data) return core::Status::error("missing data for zone `" + cut(z.zone.to_text(), 80) + "'");
+  }
+  return core::Status::ok();
 }
 
 core::Result<std::unique_ptr<DatasetParser>> make_parser(std::string_view type) {
   if (type == "ip4set") return std::unique_ptr<DatasetParser>(std::make_unique<Ip4SetParser>());
+  if (type == "acl") return std::unique_ptr<DatasetParser>(std::make_unique<AclParser>());
+  if (type == "ip4tset") return std::unique_ptr<DatasetParser>(std::make_unique<Ip4TSetParser>());
+  if (type == "ip4trie") return std::unique_ptr<DatasetParser>(std::make_unique<Ip4TrieParser>());
+  if (type == "ip6tset") return std::unique_ptr<DatasetParser>(std::make_unique<Ip6TSetParser>());
+  if (type == "ip6trie") return std::unique_ptr<DatasetParser>(std::make_unique<Ip6TrieParser>());
+  if (type == "dnset") return std::unique_ptr<DatasetParser>(std::make_unique<DnSetParser>());
+  if (type == "generic") return std::unique_ptr<DatasetParser>(std::make_unique<GenericParser>());
+  if (type == "combined") return std::unique_ptr<DatasetParser>(std::make_unique<CombinedParser>());
   return type_error(type);
 }
 
@@ -130,13 +173,25 @@ std::shared_ptr<const zones::Snapshot> build_snapshot(
     const std::vector<ZoneSpec>& specs, const std::vector<std::shared_ptr<const zones::Dataset>>& datasets,
     const LoadOptions& options, std::uint64_t generation) {
   std::vector<zones::Zone> zones;
+  std::shared_ptr<const zones::Acl> global_acl;
   for (std::size_t i = 0; i < specs.size(); ++i) {
+    // An acl is matched on the client: it goes beside the zone's datasets, or is global.
+    std::shared_ptr<const zones::Acl> acl;
+    if (specs[i].type == "acl") acl = std::dynamic_pointer_cast<const zones::Acl>(datasets[i]);
+    if (acl && specs[i].zone.is_root()) {
+      global_acl = acl;
+      continue;
+    }
     auto it = std::find_if(zones.begin(), zones.end(),
                            [&](const zones::Zone& z) { return z.name == specs[i].zone; });
     if (it == zones.end()) {
       zones.emplace_back();
       zones.back().name = specs[i].zone;
       it = zones.end() - 1;
+    }
+    if (acl) {
+      it->acl = acl;
+      continue;
     }
     it->datasets.push_back(datasets[i]);
   }
@@ -186,7 +241,7 @@ std::shared_ptr<const zones::Snapshot> build_snapshot(
                          cut(z.ns[i].lowered().to_text(), 60).c_str());
     }
   }
-  return std::make_shared<const zones::Snapshot>(std::move(zones), generation);
+  return std::make_shared<const zones::Snapshot>(std::move(zones), generation, std::move(global_acl));
 }
 
 core::Result<std::shared_ptr<const zones::Snapshot>> load_snapshot(const std::vector<std::string>& specs,
@@ -199,6 +254,8 @@ core::Result<std::shared_ptr<const zones::Snapshot>> load_snapshot(const std::ve
     if (!z.is_ok()) return z.status();
     parsed.push_back(std::move(z.value()));
   }
+  core::Status acls = check_acl_specs(parsed);
+  if (!acls.is_ok()) return acls;
   // One dataset per distinct (type, file list as written), loaded in order of first use.
   std::map<std::pair<std::string, std::string>, std::shared_ptr<const zones::Dataset>> loaded;
   std::vector<std::shared_ptr<const zones::Dataset>> datasets;

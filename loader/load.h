@@ -44,9 +44,14 @@ struct ZoneSpec {
 /// "invalid domain name `x'", "invalid zone data specification `ip4set'",
 /// "unknown dataset type `foo'", "missing filenames for ip4set",
 /// "missing domain name in `:ip4set:f'", and for the rbldnsd types not implemented yet
-/// (ip4tset ip4trie ip6tset ip6trie dnset combined generic acl)
+/// (ip4tset ip4trie ip6tset ip6trie acl)
 /// "dataset type `X' is not supported yet".
 core::Result<ZoneSpec> parse_zone_spec(std::string_view spec);
+
+/// rbldnsd's checks of acl specs, in its words: "repeated ACL definition for zone `x'",
+/// "global acl specified more than once", "missing data for zone `x'" (a zone that has
+/// only an acl).
+core::Status check_acl_specs(const std::vector<ZoneSpec>& specs);
 
 /// The parser for a dataset type; the errors of parse_zone_spec for unknown or
 /// unsupported types.

@@ -1,5 +1,7 @@
 #include "loader/parse_util.h"
 
+#include "core/time_value.h"
+
 #include <array>
 
 namespace fastrbl::loader {
@@ -59,47 +61,14 @@ std::optional<Parsed<std::uint32_t>> parse_uint32(std::string_view s) noexcept {
 }
 
 std::optional<Parsed<std::uint32_t>> parse_time(std::string_view s) noexcept {
-  auto r = parse_digits(s);
-  if (!r) return std::nullopt;
-  std::string_view rest = r->rest;
-  std::uint32_t mult = 0;
-  if (!rest.empty()) {
-    switch (rest[0]) {
-      case 'w':
-      case 'W':
-        mult = 7 * 24 * 60 * 60;
-        break;
-      case 'd':
-      case 'D':
-        mult = 24 * 60 * 60;
-        break;
-      case 'h':
-      case 'H':
-        mult = 60 * 60;
-        break;
-      case 'm':
-      case 'M':
-        mult = 60;
-        break;
-      case 's':
-      case 'S':
-        mult = 1;
-        break;
-      default:
-        break;
-    }
-  }
-  if (mult != 0) {
-    if (0xffffffffu / mult < r->value) return std::nullopt;
-    r->value *= mult;
-    rest.remove_prefix(1);
-  }
+  const auto t = core::parse_time_value(s);
+  if (!t) return std::nullopt;
+  std::string_view rest = s.substr(t->length);
   if (!rest.empty() && rest[0] != ':') {
     if (!is_space(rest[0])) return std::nullopt;
     rest = skip_space(rest);
   }
-  r->rest = rest;
-  return r;
+  return Parsed<std::uint32_t>{t->seconds, rest};
 }
 
 std::optional<Parsed<std::uint32_t>> parse_ttl(std::string_view s, std::uint32_t def, std::uint32_t min_ttl,
@@ -234,6 +203,99 @@ std::optional<Ip4Prefix> parse_ip4_addr(std::string_view s) noexcept {
       break;
   }
   return p;
+}
+
+}  // namespace fastrbl::loader
+
+namespace fastrbl::loader {
+namespace {
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<Ip6Prefix> parse_ip6_addr(std::string_view s) noexcept {
+  Ip6Prefix p;
+  std::array<unsigned, 8> g{};
+  int zpos = -1;  // groups written before the `::`
+  std::size_t i = 0;
+  bool lone_colon = false;  // the text ends in a single consumed ':'
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    zpos = 0;
+    i = 2;
+  }
+  while (p.groups < 8) {
+    if (i >= s.size() || hex_digit(s[i]) < 0) break;
+    unsigned v = 0;
+    for (; i < s.size() && hex_digit(s[i]) >= 0; ++i) {
+      v = v * 16 + static_cast<unsigned>(hex_digit(s[i]));
+      if (v > 0xffff) return std::nullopt;
+    }
+    g[static_cast<std::size_t>(p.groups++)] = v;
+    lone_colon = false;
+    if (p.groups == 8 || i >= s.size() || s[i] != ':') break;
+    ++i;
+    lone_colon = true;
+    if (i < s.size() && s[i] == ':') {
+      if (zpos >= 0) break;  // a second `::`: the address ends before its second colon
+      zpos = p.groups;
+      ++i;
+      lone_colon = false;
+    }
+  }
+  if (zpos < 0 && (p.groups == 0 || lone_colon)) return std::nullopt;
+  if (zpos >= 0 && p.groups == 8) return std::nullopt;
+  p.compressed = zpos >= 0;
+  const std::size_t n = static_cast<std::size_t>(p.groups);
+  for (std::size_t k = 0; k < n; ++k) {
+    std::size_t at = k;
+    if (zpos >= 0 && k >= static_cast<std::size_t>(zpos)) at = 8 - (n - k);
+    p.addr[2 * at] = static_cast<std::uint8_t>(g[k] >> 8);
+    p.addr[2 * at + 1] = static_cast<std::uint8_t>(g[k]);
+  }
+  p.bits = p.compressed ? 128 : 16 * p.groups;
+  p.end = i;
+  return p;
+}
+
+std::optional<Ip6Prefix> parse_ip6_cidr(std::string_view s) noexcept {
+  auto p = parse_ip6_addr(s);
+  if (!p) return std::nullopt;
+  std::size_t i = p->end;
+  if (i < s.size() && s[i] == '/') {
+    ++i;
+    if (i >= s.size() || !is_digit(s[i])) return std::nullopt;
+    int bits = 0;
+    for (; i < s.size() && is_digit(s[i]); ++i) {
+      bits = bits * 10 + static_cast<int>(digit(s[i]));
+      if (bits > 128) return std::nullopt;
+    }
+    p->bits = bits;
+    p->slash = true;
+    p->end = i;
+  } else if (!p->compressed && p->groups < 2) {
+    return std::nullopt;
+  }
+  return p;
+}
+
+bool ip6_host_bits(const std::array<std::uint8_t, 16>& a, int bits) noexcept {
+  std::array<std::uint8_t, 16> m = a;
+  ip6_mask(m, bits);
+  return m != a;
+}
+
+void ip6_mask(std::array<std::uint8_t, 16>& a, int bits) noexcept {
+  for (std::size_t k = 0; k < 16; ++k) {
+    const int keep = bits - static_cast<int>(8 * k);
+    if (keep >= 8) continue;
+    a[k] = keep <= 0 ? std::uint8_t{0} : static_cast<std::uint8_t>(a[k] & (0xff00u >> keep));
+  }
 }
 
 }  // namespace fastrbl::loader

@@ -5,6 +5,8 @@
 // and return the rest of the input, or nullopt/-1 when the text is malformed.
 // Pure functions; thread-safe.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -66,5 +68,29 @@ std::optional<Ip4Range> parse_ip4_range(std::string_view s) noexcept;
 std::optional<Ip4Prefix> parse_ip4_addr(std::string_view s) noexcept;
 /// The netmask of a prefix length (0..32).
 std::uint32_t ip4_mask(int bits) noexcept;
+
+/// An IPv6 address or prefix as rbldnsd reads it (ip6trie, ip6tset).
+struct Ip6Prefix {
+  std::array<std::uint8_t, 16> addr{};
+  int bits = 0;             // `/n`, else 128 with `::`, else 16 per group written
+  int groups = 0;           // hex groups written
+  bool compressed = false;  // `::` was written
+  bool slash = false;       // `/n` was written
+  std::size_t end = 0;
+};
+/// rbldnsd's IPv6 text without `/n`: up to 8 hex groups (value <= ffff, any number of
+/// leading zeros), one `::`. Parsing stops after the 8th group, or at a second `::` (its
+/// first colon is consumed, so `1::2::3` ends before `:3`); with `::` a trailing single
+/// colon is consumed, without it a trailing colon is invalid. `::` with 8 groups, or no
+/// group and no `::`, is invalid. No dotted-quad tails.
+std::optional<Ip6Prefix> parse_ip6_addr(std::string_view s) noexcept;
+/// parse_ip6_addr() plus an optional `/n` (0..128, leading zeros allowed). Without `/n`
+/// and `::` the length comes from the groups written (`2001:db8:1` = /48), and a single
+/// group is invalid. The host bits are not checked (see ip6_host_bits()).
+std::optional<Ip6Prefix> parse_ip6_cidr(std::string_view s) noexcept;
+/// True if `a` has bits set beyond the first `bits`.
+bool ip6_host_bits(const std::array<std::uint8_t, 16>& a, int bits) noexcept;
+/// Clears the bits of `a` beyond the first `bits`.
+void ip6_mask(std::array<std::uint8_t, 16>& a, int bits) noexcept;
 
 }  // namespace fastrbl::loader

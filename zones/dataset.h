@@ -74,6 +74,11 @@ struct QueryKey {
   /// reverse names (`3.2.1` under the zone is 1.2.3.0/24). 0 when the name is not one.
   std::uint8_t ip4_prefix_octets = 0;
   std::uint32_t ip4_prefix = 0;  // the prefix in the high octets, low octets zero
+
+  /// RFC 8020 empty non-terminals for IPv6: 1 to 31 nibble labels name a prefix of IPv6
+  /// reverse names (filled in zones with an IPv6 dataset). 0 when the name is not one.
+  std::uint8_t ip6_prefix_nibbles = 0;
+  std::array<std::uint8_t, 16> ip6_prefix{};  // the nibbles from the top, the rest zero
 };
 
 enum DatasetFlag : unsigned {

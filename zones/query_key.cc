@@ -45,6 +45,23 @@ void prepare_query_key(const core::ParsedQuery& q, const Zone& zone, QueryKey* k
   key->qtype = q.qtype;
   if ((zone.flags & (kWantsIp4 | kWantsIp6)) == 0) return;
 
+  if ((zone.flags & kWantsIp6) && rel >= 1 && rel <= 31 && key->name.size() == 2 * rel) {
+    // RFC 8020 empty non-terminals: a proper prefix of IPv6 nibble names. The last label
+    // is the top nibble.
+    std::array<std::uint8_t, 16> p{};
+    bool ok = true;
+    for (std::size_t i = 0; i < rel && ok; ++i) {
+      std::uint8_t v = 0;
+      ok = nibble_label(name + 2 * i, &v);
+      const std::size_t nib = rel - 1 - i;
+      p[nib / 2] = static_cast<std::uint8_t>(p[nib / 2] | ((nib % 2) ? v : (v << 4)));
+    }
+    if (ok) {
+      key->ip6_prefix_nibbles = static_cast<std::uint8_t>(rel);
+      key->ip6_prefix = p;
+    }
+  }
+
   if (rel >= 1 && rel <= 4) {
     // Reversed octets: the first label is the last octet.
     std::uint32_t addr = 0;

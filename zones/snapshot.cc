@@ -4,7 +4,8 @@
 
 namespace fastrbl::zones {
 
-Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation) : generation_(generation) {
+Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::shared_ptr<const Acl> global_acl)
+    : generation_(generation), global_acl_(std::move(global_acl)) {
   // rbldnsd's insertion: a new zone goes in front of the first zone that is its ancestor.
   for (Zone& z : zones) {
     auto pos = zones_.begin();

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace fastrbl::zones {
@@ -20,7 +21,8 @@ class Snapshot {
  public:
   Snapshot() = default;
   /// Takes the zones in command-line order and arranges them for lookup.
-  explicit Snapshot(std::vector<Zone> zones, std::uint64_t generation = 0);
+  explicit Snapshot(std::vector<Zone> zones, std::uint64_t generation = 0,
+                    std::shared_ptr<const Acl> global_acl = nullptr);
 
   /// The most specific zone that is a suffix of the (lowercased) query name, or nullptr.
   /// On success *index is the zone's position in zones().
@@ -28,10 +30,13 @@ class Snapshot {
 
   const std::vector<Zone>& zones() const noexcept { return zones_; }
   std::uint64_t generation() const noexcept { return generation_; }
+  /// The global acl (`:acl:file`), consulted before the query is parsed; or null.
+  const Acl* global_acl() const noexcept { return global_acl_.get(); }
 
  private:
   std::vector<Zone> zones_;
   std::uint64_t generation_ = 0;
+  std::shared_ptr<const Acl> global_acl_;
 };
 
 }  // namespace fastrbl::zones

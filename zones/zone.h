@@ -3,10 +3,13 @@
 //
 // Built by the loader from the zone specs; immutable once inside a Snapshot. SOA and NS
 // come from the first dataset (in command-line order) that declares them (compat §5);
-// `soa->serial` is already resolved (0 in the data means the zone's newest stamp).
+// `soa->serial` is already resolved (0 in the data means the zone's newest stamp). The
+// zone's acl is kept apart from `datasets`: it is matched on the client, not the name,
+// and its files do not count in `stamp` (as rbldnsd).
 // Thread safety: read-only after publication.
 
 #include "core/dname.h"
+#include "zones/acl.h"
 #include "zones/dataset.h"
 
 #include <array>
@@ -32,9 +35,10 @@ struct Zone {
   std::uint32_t ns_ttl = 0;
   std::vector<core::Name> ns;  // at most 32, deduplicated
   std::vector<Glue> glue;
-  unsigned flags = 0;     // union of the datasets' DatasetFlag bits
-  bool serviced = true;   // false: answer SERVFAIL (failed first load, or expired data)
-  std::time_t stamp = 0;  // newest mtime over all files of all datasets
+  unsigned flags = 0;              // union of the datasets' DatasetFlag bits
+  bool serviced = true;            // false: answer SERVFAIL (failed first load, or expired data)
+  std::time_t stamp = 0;           // newest mtime over all files of all datasets
+  std::shared_ptr<const Acl> acl;  // the zone's `acl` dataset (not in `datasets`), or null
 };
 
 }  // namespace fastrbl::zones

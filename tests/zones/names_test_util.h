@@ -1,0 +1,141 @@
+#pragma once
+// Helpers for the name-keyed dataset tests (dnset, generic, combined): an
+// allocation-counting replacement of operator new (include this header from exactly one
+// source file of a test binary), a QueryKey built from presentation text, and run(),
+// which queries one dataset and returns its answer records in wire order.
+
+#include "core/dname.h"
+#include "core/dns.h"
+#include "core/wire_writer.h"
+#include "zones/answer_sink.h"
+#include "zones/dataset.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fastrbl::testing {
+inline std::atomic<bool> g_counting{false};
+inline std::atomic<long> g_allocations{0};
+
+inline void* counted_alloc(std::size_t n, std::size_t align) noexcept {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (n == 0) n = 1;
+  if (align <= alignof(std::max_align_t)) return std::malloc(n);
+  return std::aligned_alloc(align, (n + align - 1) / align * align);
+}
+inline void* counted_alloc_or_throw(std::size_t n, std::size_t align) {
+  if (void* p = counted_alloc(n, align)) return p;
+  throw std::bad_alloc();
+}
+inline constexpr std::size_t kPlain = alignof(std::max_align_t);
+}  // namespace fastrbl::testing
+
+void* operator new(std::size_t n) {
+  return fastrbl::testing::counted_alloc_or_throw(n, fastrbl::testing::kPlain);
+}
+void* operator new[](std::size_t n) {
+  return fastrbl::testing::counted_alloc_or_throw(n, fastrbl::testing::kPlain);
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+  return fastrbl::testing::counted_alloc_or_throw(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return fastrbl::testing::counted_alloc_or_throw(n, static_cast<std::size_t>(a));
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return fastrbl::testing::counted_alloc(n, fastrbl::testing::kPlain);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return fastrbl::testing::counted_alloc(n, fastrbl::testing::kPlain);
+}
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return fastrbl::testing::counted_alloc(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return fastrbl::testing::counted_alloc(n, static_cast<std::size_t>(a));
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+
+namespace fastrbl::testing {
+
+/// A relative name as the QueryKey sees it: lowercase wire labels, no root byte.
+struct NameKey {
+  core::Name name;
+  zones::QueryKey key;
+  NameKey(std::string_view text, std::uint16_t qtype) {
+    auto n = core::Name::from_text(text);
+    name = n.is_ok() ? n.value().lowered() : core::Name();
+    key.name = std::span<const std::uint8_t>(name.data(), name.size() - 1);
+    key.labels = name.label_count();
+    key.qtype = qtype;
+  }
+  NameKey(const NameKey&) = delete;
+  NameKey& operator=(const NameKey&) = delete;
+};
+
+/// The name as a wire span (lowercase, no root byte); `storage` keeps the bytes.
+inline std::span<const std::uint8_t> wire(std::string_view text, core::Name& storage) {
+  auto n = core::Name::from_text(text);
+  storage = n.is_ok() ? n.value().lowered() : core::Name();
+  return {storage.data(), storage.size() - 1};
+}
+
+struct Result {
+  bool found = false;
+  std::vector<std::string> rrs;  // wire order: "A 1.2.3.4 300", "TXT text 300", "MX 10 300"
+  long allocations = 0;
+};
+
+/// Queries `ds` for `name` (relative) and returns the records in wire order.
+inline Result run(const zones::Dataset& ds, std::string_view name, std::uint16_t qtype = core::rrtype::kANY) {
+  NameKey k(name, qtype);
+  std::vector<std::uint8_t> query = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'q', 0, 0, 255, 0, 1};
+  std::vector<std::uint8_t> buf(core::kMaxTcpMessage);
+  core::ResponseWriter w(buf);
+  w.begin(query, query.size(), buf.size());
+  zones::AnswerSink sink(w, qtype);
+  Result r;
+  g_allocations = 0;
+  g_counting = true;
+  r.found = ds.query(k.key, sink);
+  g_counting = false;
+  r.allocations = g_allocations.load();
+  std::size_t pos = query.size();
+  for (std::uint16_t i = 0; i < w.count(core::Section::kAnswer); ++i) {
+    pos += 2;
+    const std::uint16_t type = core::load_u16(&buf[pos]);
+    const std::uint32_t ttl = core::load_u32(&buf[pos + 4]);
+    const std::uint16_t rdlen = core::load_u16(&buf[pos + 8]);
+    const std::uint8_t* rd = &buf[pos + 10];
+    std::string s;
+    if (type == core::rrtype::kA)
+      s = "A " + std::to_string(rd[0]) + "." + std::to_string(rd[1]) + "." + std::to_string(rd[2]) + "." +
+          std::to_string(rd[3]);
+    else if (type == core::rrtype::kTXT)
+      s = "TXT " + std::string(reinterpret_cast<const char*>(rd + 1), rd[0]);
+    else if (type == core::rrtype::kMX)
+      s = "MX " + std::to_string(core::load_u16(rd));
+    else
+      s = "type" + std::to_string(type);
+    r.rrs.push_back(s + " " + std::to_string(ttl));
+    pos += 10u + rdlen;
+  }
+  return r;
+}
+
+}  // namespace fastrbl::testing

@@ -1,0 +1,154 @@
+// Tests for zones::DnSet and its builder (rbldnsd's dnset lookup rules, RFC 8020 empty
+// non-terminals, counters, no allocation in query()) and for the seeded NameIndex.
+
+#include "names_test_util.h"
+#include "zones/dnset.h"
+#include "zones/name_hash.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace fastrbl::zones {
+namespace {
+
+using testing::run;
+using Rrs = std::vector<std::string>;
+
+struct E {
+  E(std::string n, std::uint8_t a = 2, std::string t = {}) : name(std::move(n)), a4(a), txt(std::move(t)) {}
+  std::string name;  // `d`, `*.d` or `.d`, optionally `!`-prefixed
+  std::uint8_t a4;
+  std::string txt;
+};
+
+std::unique_ptr<DnSet> make(const std::vector<E>& entries, std::uint32_t ttl = 300) {
+  DnSetBuilder b;
+  for (const E& e : entries) {
+    std::string_view s = e.name;
+    const bool excl = !s.empty() && s[0] == '!';
+    if (excl) s.remove_prefix(1);
+    bool exact = true, wild = false;
+    if (s.substr(0, 2) == "*.") {
+      s.remove_prefix(2);
+      exact = false;
+      wild = true;
+    } else if (!s.empty() && s[0] == '.') {
+      s.remove_prefix(1);
+      wild = true;
+    }
+    core::Name storage;
+    auto w = testing::wire(s, storage);
+    if (excl)
+      b.exclude(w, exact, wild);
+    else
+      b.add(w, exact, wild, b.add_value({127, 0, 0, e.a4}, e.txt));
+  }
+  DatasetMeta meta;
+  meta.type = "dnset";
+  meta.ttl = ttl;
+  return b.build(std::move(meta));
+}
+
+TEST_CASE("dnset: exact entries settle it, wildcards most specific first", "[dnset]") {
+  auto set = make({{"a.com", 2, "exact $"},
+                   {"*.a.com", 3, "wild $"},
+                   {".b.com", 4, ""},
+                   {"!*.x.b.com"},
+                   {"!y.b.com"},
+                   {"*.z.x.b.com", 5, ""}});
+  CHECK(run(*set, "a.com").rrs == Rrs{"A 127.0.0.2 300", "TXT exact a.com 300"});
+  CHECK(run(*set, "q.a.com").rrs == Rrs{"A 127.0.0.3 300", "TXT wild a.com 300"});
+  CHECK(run(*set, "q.r.a.com").rrs == Rrs{"A 127.0.0.3 300", "TXT wild a.com 300"});
+  CHECK(run(*set, "b.com").rrs == Rrs{"A 127.0.0.4 300"});
+  CHECK(run(*set, "x.b.com").rrs == Rrs{"A 127.0.0.4 300"});
+  CHECK_FALSE(run(*set, "q.x.b.com").found);
+  CHECK_FALSE(run(*set, "y.b.com").found);
+  CHECK(run(*set, "q.y.b.com").rrs == Rrs{"A 127.0.0.4 300"});
+  CHECK(run(*set, "q.z.x.b.com").rrs == Rrs{"A 127.0.0.5 300"});
+  CHECK(run(*set, "B.Com", core::rrtype::kA).rrs == Rrs{"A 127.0.0.4 300"});
+  CHECK(run(*set, "b.com", core::rrtype::kMX).found);
+  CHECK(run(*set, "b.com", core::rrtype::kMX).rrs.empty());
+  CHECK_FALSE(run(*set, "").found);
+  CHECK_FALSE(run(*set, "c.com").found);
+  CHECK(set->stats_text() == "e/w=3/4");
+}
+
+TEST_CASE("dnset: an excluded wildcard deeper than every listed one still settles it", "[dnset]") {
+  auto set = make({{"*.wild.com", 3, ""}, {"!*.ex.wild.com"}});
+  CHECK(run(*set, "q.wild.com").found);
+  CHECK_FALSE(run(*set, "q.ex.wild.com").found);
+  CHECK_FALSE(run(*set, "p.q.ex.wild.com").found);
+}
+
+TEST_CASE("dnset: several values, exclusion beats every listing of the name", "[dnset]") {
+  auto set =
+      make({{"m.com", 5, "one"}, {"m.com", 6, "two"}, {"m.com", 6, "two"}, {"e.com", 7, ""}, {"!e.com"}});
+  auto r = run(*set, "m.com");
+  std::sort(r.rrs.begin(), r.rrs.end());
+  CHECK(r.rrs == Rrs{"A 127.0.0.5 300", "A 127.0.0.6 300", "TXT one 300", "TXT two 300"});
+  CHECK_FALSE(run(*set, "e.com").found);
+  CHECK(set->stats_text() == "e/w=3/0");  // adjacent duplicates dropped, the exclusion swallows
+}
+
+TEST_CASE("dnset: RFC 8020 empty non-terminals", "[dnset]") {
+  auto set = make({{"a.b.c.com"}, {"*.w.org"}, {"!x.y.net"}, {"!b.c.com"}});
+  for (const char* n : {"b.c.com", "c.com", "com", "w.org", "org"}) {
+    INFO(n);
+    auto r = run(*set, n);
+    CHECK(r.found);
+    CHECK(r.rrs.empty());
+  }
+  for (const char* n : {"y.net", "net", "q.a.b.c.com", "d.com"}) {
+    INFO(n);
+    CHECK_FALSE(run(*set, n).found);
+  }
+}
+
+TEST_CASE("dnset: subject escaping", "[dnset]") {
+  auto set = make({{"special\\$.com", 2, "S=$"}, {"*.semi\\;x.com", 2, "S=$"}});
+  CHECK(run(*set, "special\\$.com", core::rrtype::kTXT).rrs == Rrs{"TXT S=special\\$.com 300"});
+  CHECK(run(*set, "q.semi\\;x.com", core::rrtype::kTXT).rrs == Rrs{"TXT S=semi\\;x.com 300"});
+}
+
+TEST_CASE("dnset: query() does not allocate", "[dnset]") {
+  auto set = make({{"a.com", 2, "exact $"}, {"*.a.com", 3, "wild $"}, {"!*.x.a.com"}, {"a.b.c.d"}});
+  for (const char* n : {"a.com", "q.a.com", "q.x.a.com", "b.c.d", "nothing.here", ""})
+    CHECK(run(*set, n).allocations == 0);
+}
+
+TEST_CASE("dnset: many random names round-trip", "[dnset]") {
+  std::mt19937 rng(7);
+  std::vector<E> entries;
+  for (int i = 0; i < 20000; ++i) entries.push_back({"n" + std::to_string(rng()) + ".example", 2, ""});
+  auto set = make(entries);
+  for (int i = 0; i < 20000; i += 97) CHECK(run(*set, entries[static_cast<std::size_t>(i)].name).found);
+  CHECK_FALSE(run(*set, "n.example.org").found);
+  CHECK(run(*set, "example").found);  // the common ancestor
+}
+
+TEST_CASE("NameIndex: insert, find, keys as wire names", "[dnset]") {
+  NameIndex idx;
+  core::Name s1, s2, s3;
+  const auto a = idx.insert(testing::wire("a.com", s1));
+  const auto b = idx.insert(testing::wire("b.com", s2));
+  CHECK(idx.insert(testing::wire("a.com", s3)) == a);
+  CHECK(a != b);
+  CHECK(idx.find(testing::wire("b.com", s3)) == b);
+  CHECK(idx.find(testing::wire("c.com", s3)) == NameIndex::kNone);
+  CHECK(idx.find({}) == NameIndex::kNone);
+  const auto root = idx.insert({});
+  CHECK(idx.find({}) == root);
+  CHECK(core::Name::from_text("a.com").value().wire().size() == idx.key(a).size() + 1);
+  CHECK(idx.wire(a)[idx.key(a).size()] == 0);
+  // The hash depends on the bytes only (one seed per process).
+  const std::vector<std::uint8_t> x = {1, 'x'};
+  CHECK(name_hash(x) == name_hash(x));
+  CHECK(name_hash(x) != name_hash(std::vector<std::uint8_t>{1, 'y'}));
+}
+
+}  // namespace
+}  // namespace fastrbl::zones

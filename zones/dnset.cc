@@ -1,0 +1,202 @@
+#include "zones/dnset.h"
+
+#include "core/dname.h"
+#include "zones/answer_sink.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <utility>
+
+namespace fastrbl::zones {
+namespace {
+
+std::uint32_t to_u32(std::size_t n) { return static_cast<std::uint32_t>(n); }
+
+std::size_t count_labels(std::span<const std::uint8_t> name) noexcept {
+  std::size_t n = 0;
+  for (std::size_t pos = 0; pos < name.size(); pos += std::size_t{name[pos]} + 1) ++n;
+  return n;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// DnSet
+
+void DnSet::emit(std::uint32_t id, std::uint32_t off, std::uint32_t n, AnswerSink& out) const noexcept {
+  if (!out.wants_a() && !out.wants_txt()) return;
+  std::array<char, 4 * core::kMaxNameLen> buf{};
+  std::string_view subject;
+  if (out.wants_txt()) subject = std::string_view(buf.data(), core::name_to_text(index_.wire(id), buf));
+  for (std::uint32_t k = off; k < off + n; ++k)
+    out.add_a_txt(values_[value_ids_[k]], meta_.txt, subject, meta_.ttl);
+}
+
+bool DnSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
+  if (key.labels == 0) return false;
+  const std::span<const std::uint8_t> name = key.name;
+  const std::uint32_t id = index_.find(name);
+  const Node* node = id != NameIndex::kNone ? &nodes_[id] : nullptr;
+  if (node != nullptr && (node->flags & kHasExact) != 0) {
+    if ((node->flags & kExclExact) != 0) return (node->flags & kEnt) != 0;
+    emit(id, node->exact_off, node->exact_n, out);
+    return true;
+  }
+  if (max_wild_labels_ != 0) {
+    // Proper suffixes, longest first: drop one leading label at a time.
+    std::size_t pos = 0;
+    for (std::size_t labels = key.labels - 1; labels >= min_wild_labels_ && labels > 0; --labels) {
+      pos += std::size_t{name[pos]} + 1;
+      if (labels > max_wild_labels_) continue;
+      const std::uint32_t w = index_.find(name.subspan(pos));
+      if (w == NameIndex::kNone || (nodes_[w].flags & kHasWild) == 0) continue;
+      const Node& wn = nodes_[w];
+      if ((wn.flags & kExclWild) != 0) break;
+      emit(w, wn.wild_off, wn.wild_n, out);
+      return true;
+    }
+  }
+  return node != nullptr && (node->flags & kEnt) != 0;
+}
+
+std::size_t DnSet::memory_bytes() const noexcept {
+  return index_.memory_bytes() + nodes_.capacity() * sizeof(Node) +
+         value_ids_.capacity() * sizeof(std::uint32_t) + values_.capacity() * sizeof(Value) + pool_.bytes();
+}
+
+std::string DnSet::stats_text() const {
+  return "e/w=" + std::to_string(exact_count_) + "/" + std::to_string(wild_count_);
+}
+
+// ---------------------------------------------------------------------------------------
+// DnSetBuilder
+
+DnSetBuilder::DnSetBuilder() {
+  // Instance 0 is the exclusion marker, instance 1 rbldnsd's built-in default value.
+  intern_value({127, 0, 0, 2}, {});
+  instance_value_ = {0, 0};
+}
+
+std::uint32_t DnSetBuilder::intern_value(const std::array<std::uint8_t, 4>& a, std::string_view txt) {
+  auto it = value_ids_.find(std::make_pair(a, txt));
+  if (it != value_ids_.end()) return it->second;
+  Value v;
+  v.a = a;
+  v.txt = pool_.intern(txt);  // the map's key views the pooled copy, which never moves
+  values_.push_back(v);
+  value_ids_.emplace(std::make_pair(v.a, v.txt), to_u32(values_.size() - 1));
+  return to_u32(values_.size() - 1);
+}
+
+DnSetBuilder::Instance DnSetBuilder::add_value(const std::array<std::uint8_t, 4>& a, std::string_view txt) {
+  if (last_instance_ != kExclusion) {
+    const Value& last = values_[instance_value_[last_instance_]];
+    if (last.a == a && last.txt == txt) return last_instance_;
+  }
+  instance_value_.push_back(intern_value(a, txt));
+  last_instance_ = to_u32(instance_value_.size() - 1);
+  return last_instance_;
+}
+
+void DnSetBuilder::push(std::span<const std::uint8_t> name, bool exact, bool wild, Instance v) {
+  const std::uint32_t node = index_.insert(name);
+  if (exact) entries_.push_back({node, 0, v});
+  if (wild) entries_.push_back({node, 1, v});
+}
+
+void DnSetBuilder::add(std::span<const std::uint8_t> name, bool exact, bool wild, Instance v) {
+  push(name, exact, wild, v);
+}
+
+void DnSetBuilder::exclude(std::span<const std::uint8_t> name, bool exact, bool wild) {
+  push(name, exact, wild, kExclusion);
+}
+
+std::unique_ptr<DnSet> DnSetBuilder::build(DatasetMeta meta) {
+  std::unique_ptr<DnSet> set(new DnSet(std::move(meta)));
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& x, const Entry& y) {
+    return std::tie(x.node, x.wild, x.inst) < std::tie(y.node, y.wild, y.inst);
+  });
+
+  // Value ids actually used get compact new ids (values_ may hold defaults never used).
+  std::vector<std::uint32_t> remap(values_.size(), NameIndex::kNone);
+  std::vector<DnSet::Node>& nodes = set->nodes_;
+  nodes.resize(index_.size());
+  std::vector<std::uint32_t> vals;
+  std::size_t exact_count = 0, wild_count = 0;
+  for (std::size_t i = 0; i < entries_.size();) {
+    const Entry& first = entries_[i];
+    std::size_t j = i;
+    while (j < entries_.size() && entries_[j].node == first.node && entries_[j].wild == first.wild) ++j;
+    DnSet::Node& n = nodes[first.node];
+    std::size_t& counter = first.wild != 0 ? wild_count : exact_count;
+    const bool wild = first.wild != 0;
+    n.flags = static_cast<std::uint8_t>(n.flags | (wild ? DnSet::kHasWild : DnSet::kHasExact));
+    if (first.inst == kExclusion) {
+      // rbldnsd sorts the exclusion first, and it swallows every listing of the name.
+      ++counter;
+      n.flags = static_cast<std::uint8_t>(n.flags | (wild ? DnSet::kExclWild : DnSet::kExclExact));
+    } else {
+      vals.clear();
+      std::uint32_t prev = NameIndex::kNone;
+      for (std::size_t k = i; k < j; ++k) {
+        const std::uint32_t v = instance_value_[entries_[k].inst];
+        if (v != prev) ++counter;  // rbldnsd drops only adjacent equal values
+        prev = v;
+        vals.push_back(v);
+      }
+      std::sort(vals.begin(), vals.end());
+      vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
+      const auto off = to_u32(set->value_ids_.size());
+      for (std::uint32_t v : vals) {
+        if (remap[v] == NameIndex::kNone) {
+          remap[v] = to_u32(set->values_.size());
+          set->values_.push_back(values_[v]);
+        }
+        set->value_ids_.push_back(remap[v]);
+      }
+      (wild ? n.wild_off : n.exact_off) = off;
+      (wild ? n.wild_n : n.exact_n) = to_u32(vals.size());
+    }
+    if (wild) {  // excluded wildcards too: they must be probed to settle a lookup
+      const std::size_t labels = count_labels(index_.key(first.node));
+      if (set->max_wild_labels_ == 0 || labels < set->min_wild_labels_) set->min_wild_labels_ = labels;
+      set->max_wild_labels_ = std::max(set->max_wild_labels_, labels);
+    }
+    i = j;
+  }
+  set->exact_count_ = exact_count;
+  set->wild_count_ = wild_count;
+
+  // RFC 8020 empty non-terminals: every proper ancestor of a listed name, and the base of
+  // a listed wildcard with its ancestors. New names join the index as flag-only nodes.
+  const std::size_t listed_nodes = nodes.size();
+  for (std::uint32_t id = 0; id < listed_nodes; ++id) {
+    const DnSet::Node n = nodes[id];
+    const bool exact_listed = (n.flags & DnSet::kHasExact) != 0 && (n.flags & DnSet::kExclExact) == 0;
+    const bool wild_listed = (n.flags & DnSet::kHasWild) != 0 && (n.flags & DnSet::kExclWild) == 0;
+    if (!exact_listed && !wild_listed) continue;
+    std::array<std::uint8_t, core::kMaxNameLen> name{};
+    const std::span<const std::uint8_t> k = index_.key(id);
+    std::copy(k.begin(), k.end(), name.begin());
+    const std::size_t len = k.size();
+    std::size_t pos = wild_listed ? 0 : std::size_t{name[0]} + 1;
+    for (; pos < len; pos += std::size_t{name[pos]} + 1) {
+      const std::uint32_t a = index_.insert(std::span<const std::uint8_t>(name.data() + pos, len - pos));
+      if (a >= nodes.size()) nodes.resize(std::size_t{a} + 1);
+      nodes[a].flags = static_cast<std::uint8_t>(nodes[a].flags | DnSet::kEnt);
+    }
+  }
+
+  nodes.shrink_to_fit();
+  set->value_ids_.shrink_to_fit();
+  set->values_.shrink_to_fit();
+  index_.shrink_to_fit();
+  set->index_ = std::move(index_);
+  set->pool_ = std::move(pool_);
+  std::vector<Entry>().swap(entries_);
+  return set;
+}
+
+}  // namespace fastrbl::zones

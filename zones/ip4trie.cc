@@ -1,0 +1,47 @@
+#include "zones/ip4trie.h"
+
+#include "zones/answer_sink.h"
+
+namespace fastrbl::zones {
+
+bool Ip4Trie::query(const QueryKey& key, AnswerSink& out) const noexcept {
+  if (key.labels == 0) return false;
+  if (key.ip4) {
+    const std::uint32_t id = table_.lookup(key.ip4_addr);
+    if (id == PrefixTable<std::uint32_t>::kNone) return false;
+    if (!out.wants_a() && !out.wants_txt()) return true;
+    std::array<char, 16> buf{};
+    const std::string_view subject(buf.data(), format_ip4(key.ip4_addr, buf));
+    out.add_a_txt(values_[id], meta_.txt, subject, meta_.ttl);
+    return true;
+  }
+  if (key.ip4_prefix_octets >= 1 && key.ip4_prefix_octets <= 3) {
+    const int bits = 8 * key.ip4_prefix_octets;
+    const std::uint32_t lo = key.ip4_prefix & ~((std::uint32_t{1} << (32 - bits)) - 1u);
+    return table_.any_listed(lo, AddrTraits<std::uint32_t>::last(lo, bits));
+  }
+  return false;
+}
+
+std::size_t Ip4Trie::memory_bytes() const noexcept {
+  return table_.memory_bytes() + values_.capacity() * sizeof(Value) + pool_.bytes();
+}
+
+std::string Ip4Trie::stats() const { return prefix_stats(entries_, memory_bytes()); }
+
+std::string prefix_stats(std::size_t entries, std::size_t memory_bytes) {
+  return "ents=" + std::to_string(entries) +
+         " tbm=0 lc=0 mem=" + std::to_string((memory_bytes + 1023) / 1024) + "k free=0 waste=0";
+}
+
+std::unique_ptr<Ip4Trie> Ip4TrieBuilder::build(DatasetMeta meta) {
+  std::unique_ptr<Ip4Trie> t(new Ip4Trie(std::move(meta)));
+  Parts p = take();
+  t->table_ = std::move(p.table);
+  t->values_ = std::move(p.values);
+  t->pool_ = std::move(p.pool);
+  t->entries_ = p.entries;
+  return t;
+}
+
+}  // namespace fastrbl::zones

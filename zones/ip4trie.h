@@ -1,0 +1,64 @@
+#pragma once
+// Ip4Trie: rbldnsd's `ip4trie` dataset (compat §4.3): IPv4 CIDR entries with per-entry
+// values and `!` exclusions, answered by longest prefix (an exclusion counts as a prefix),
+// one value per address.
+//
+// The longest-prefix rule is resolved at build time into a PrefixTable (see
+// prefix_table.h): sorted run starts (4 bytes) and a value id (4 bytes) per run, where
+// a run is a maximal stretch of addresses with one outcome. A query is one binary search
+// and no pointer chasing; an empty non-terminal (`3.2.1` under the zone) is the same
+// search.
+//
+// Ownership: an Ip4Trie owns its table, values and the StringPool they point into.
+// Thread safety: a built Ip4Trie is immutable; query() may run on any number of threads.
+
+#include "zones/dataset.h"
+#include "zones/prefix_table.h"
+#include "zones/string_pool.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fastrbl::zones {
+
+class Ip4Trie final : public Dataset {
+ public:
+  /// key.ip4 covered by a listing (longest prefix) -> its value via out.add_a_txt
+  /// (subject = dotted quad, TTL = meta().ttl); key.ip4_prefix_octets 1..3 -> true
+  /// without records when a listed address lies under the prefix (RFC 8020).
+  /// Anything else: false. No allocation.
+  bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
+  unsigned flags() const noexcept override { return kWantsIp4; }
+  /// Distinct prefixes as loaded, exclusions included (rbldnsd's `ents=`).
+  std::size_t entries() const noexcept override { return entries_; }
+  std::size_t memory_bytes() const noexcept override;
+
+  /// Runs in the flat table.
+  std::size_t runs() const noexcept { return table_.runs(); }
+  /// rbldnsd's `ents=N tbm=.. lc=.. mem=..k free=.. waste=..`: ents is exact; there are no
+  /// trie nodes here, so tbm, lc, free and waste are 0 and mem is this index's size.
+  std::string stats() const;
+
+ private:
+  friend class Ip4TrieBuilder;
+  explicit Ip4Trie(DatasetMeta meta) : Dataset(std::move(meta)) {}
+
+  PrefixTable<std::uint32_t> table_;
+  std::vector<Value> values_;
+  StringPool pool_;
+  std::size_t entries_ = 0;
+};
+
+/// Collects ip4trie entries (see PrefixDatasetBuilder::add) and builds an Ip4Trie.
+class Ip4TrieBuilder : public PrefixDatasetBuilder<std::uint32_t> {
+ public:
+  std::unique_ptr<Ip4Trie> build(DatasetMeta meta);
+};
+
+/// The trie statistics line shared by ip4trie and ip6trie (see Ip4Trie::stats()).
+std::string prefix_stats(std::size_t entries, std::size_t memory_bytes);
+
+}  // namespace fastrbl::zones

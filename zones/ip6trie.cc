@@ -1,0 +1,54 @@
+#include "zones/ip6trie.h"
+
+#include "zones/answer_sink.h"
+#include "zones/ip4trie.h"
+
+namespace fastrbl::zones {
+
+std::pair<Ip6Key, Ip6Key> ip6_prefix_range(const QueryKey& key) noexcept {
+  const int bits = 4 * key.ip6_prefix_nibbles;
+  Ip6Key lo = ip6_key(key.ip6_prefix);
+  if (bits <= 64) {
+    lo.lo = 0;
+    lo.hi &= bits == 64 ? ~std::uint64_t{0} : ~((std::uint64_t{1} << (64 - bits)) - 1u);
+  } else {
+    lo.lo &= ~((std::uint64_t{1} << (128 - bits)) - 1u);
+  }
+  return {lo, AddrTraits<Ip6Key>::last(lo, bits)};
+}
+
+bool Ip6Trie::query(const QueryKey& key, AnswerSink& out) const noexcept {
+  if (key.labels == 0) return false;
+  if (key.ip6) {
+    const std::uint32_t id = table_.lookup(ip6_key(key.ip6_addr));
+    if (id == PrefixTable<Ip6Key>::kNone) return false;
+    if (!out.wants_a() && !out.wants_txt()) return true;
+    std::array<char, 40> buf{};
+    const std::string_view subject(buf.data(), format_ip6(key.ip6_addr, buf));
+    out.add_a_txt(values_[id], meta_.txt, subject, meta_.ttl);
+    return true;
+  }
+  if (key.ip6_prefix_nibbles >= 1 && key.ip6_prefix_nibbles <= 31) {
+    const auto [lo, hi] = ip6_prefix_range(key);
+    return table_.any_listed(lo, hi);
+  }
+  return false;
+}
+
+std::size_t Ip6Trie::memory_bytes() const noexcept {
+  return table_.memory_bytes() + values_.capacity() * sizeof(Value) + pool_.bytes();
+}
+
+std::string Ip6Trie::stats() const { return prefix_stats(entries_, memory_bytes()); }
+
+std::unique_ptr<Ip6Trie> Ip6TrieBuilder::build(DatasetMeta meta) {
+  std::unique_ptr<Ip6Trie> t(new Ip6Trie(std::move(meta)));
+  Parts p = take();
+  t->table_ = std::move(p.table);
+  t->values_ = std::move(p.values);
+  t->pool_ = std::move(p.pool);
+  t->entries_ = p.entries;
+  return t;
+}
+
+}  // namespace fastrbl::zones

@@ -1,0 +1,73 @@
+#include "zones/ip6tset.h"
+
+#include "zones/answer_sink.h"
+#include "zones/ip6trie.h"
+
+#include <algorithm>
+
+namespace fastrbl::zones {
+
+bool Ip6TSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
+  if (key.labels == 0) return false;
+  if (key.ip6) {
+    const Ip6Key k = ip6_key(key.ip6_addr);
+    if (!std::binary_search(nets_.begin(), nets_.end(), k.hi)) return false;
+    if (std::binary_search(excluded_.begin(), excluded_.end(), k)) return false;
+    if (!out.wants_a() && !out.wants_txt()) return true;
+    std::array<char, 40> buf{};
+    const std::string_view subject(buf.data(), format_ip6(key.ip6_addr, buf));
+    out.add_a_txt(value_, meta_.txt, subject, meta_.ttl);
+    return true;
+  }
+  if (key.ip6_prefix_nibbles >= 1 && key.ip6_prefix_nibbles <= 31) {
+    const auto [lo, hi] = ip6_prefix_range(key);
+    auto it = std::lower_bound(nets_.begin(), nets_.end(), lo.hi);
+    if (it == nets_.end() || *it > hi.hi) return false;
+    if (key.ip6_prefix_nibbles <= 16) return true;  // a whole /64 is under the prefix
+    // Inside one /64 (lo.hi == hi.hi): listed unless every address of the range is
+    // excluded.
+    const auto first = std::lower_bound(excluded_.begin(), excluded_.end(), lo);
+    const auto last = std::upper_bound(excluded_.begin(), excluded_.end(), hi);
+    const auto excluded = static_cast<std::uint64_t>(last - first);
+    return excluded == 0 || excluded - 1 < hi.lo - lo.lo;
+  }
+  return false;
+}
+
+std::size_t Ip6TSet::memory_bytes() const noexcept {
+  return nets_.capacity() * sizeof(std::uint64_t) + excluded_.capacity() * sizeof(Ip6Key) + pool_.bytes();
+}
+
+std::string Ip6TSet::stats() const {
+  return "cnt=" + std::to_string(nets_.size()) + " exl=" + std::to_string(excluded_.size());
+}
+
+bool Ip6TSetBuilder::set_value(const std::array<std::uint8_t, 4>& a, std::string_view txt) {
+  if (has_value_) return false;
+  has_value_ = true;
+  value_.a = a;
+  value_.txt = pool_.intern(txt);
+  return true;
+}
+
+std::unique_ptr<Ip6TSet> Ip6TSetBuilder::build(DatasetMeta meta) {
+  std::unique_ptr<Ip6TSet> set(new Ip6TSet(std::move(meta)));
+  std::sort(nets_.begin(), nets_.end());
+  nets_.erase(std::unique(nets_.begin(), nets_.end()), nets_.end());
+  nets_.shrink_to_fit();
+  std::sort(excluded_.begin(), excluded_.end());
+  excluded_.erase(std::unique(excluded_.begin(), excluded_.end()), excluded_.end());
+  excluded_.shrink_to_fit();
+  set->nets_ = std::move(nets_);
+  set->excluded_ = std::move(excluded_);
+  set->value_ = value_;
+  set->pool_ = std::move(pool_);
+  nets_.clear();
+  excluded_.clear();
+  pool_ = StringPool();
+  value_ = Value{};
+  has_value_ = false;
+  return set;
+}
+
+}  // namespace fastrbl::zones

@@ -1,0 +1,75 @@
+#include "zones/prefix_table.h"
+
+namespace fastrbl::zones {
+
+Ip6Key ip6_key(const std::array<std::uint8_t, 16>& a) noexcept {
+  Ip6Key k;
+  for (std::size_t i = 0; i < 8; ++i) {
+    k.hi = (k.hi << 8) | a[i];
+    k.lo = (k.lo << 8) | a[i + 8];
+  }
+  return k;
+}
+
+std::array<std::uint8_t, 16> ip6_bytes(const Ip6Key& k) noexcept {
+  std::array<std::uint8_t, 16> a{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    a[i] = static_cast<std::uint8_t>(k.hi >> (56 - 8 * i));
+    a[i + 8] = static_cast<std::uint8_t>(k.lo >> (56 - 8 * i));
+  }
+  return a;
+}
+
+std::size_t format_ip4(std::uint32_t addr, std::array<char, 16>& out) noexcept {
+  std::size_t n = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const unsigned o = (addr >> shift) & 255u;
+    if (o >= 100) out[n++] = static_cast<char>('0' + o / 100);
+    if (o >= 10) out[n++] = static_cast<char>('0' + (o / 10) % 10);
+    out[n++] = static_cast<char>('0' + o % 10);
+    if (shift != 0) out[n++] = '.';
+  }
+  return n;
+}
+
+std::size_t format_ip6(const std::array<std::uint8_t, 16>& a, std::array<char, 40>& out) noexcept {
+  std::array<unsigned, 8> g{};
+  for (std::size_t i = 0; i < 8; ++i) g[i] = (unsigned{a[2 * i]} << 8) | a[2 * i + 1];
+  // The first longest run of at least two zero groups.
+  std::size_t best = 8, best_len = 1;
+  for (std::size_t i = 0; i < 8;) {
+    if (g[i] != 0) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < 8 && g[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j;
+  }
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (i == best) {
+      out[n++] = ':';
+      out[n++] = ':';
+      i += best_len - 1;
+      continue;
+    }
+    if (i != 0 && i != best + best_len) out[n++] = ':';
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      const unsigned d = (g[i] >> shift) & 15u;
+      if (d != 0 || started || shift == 0) {
+        out[n++] = kHex[d];
+        started = true;
+      }
+    }
+  }
+  return n;
+}
+
+}  // namespace fastrbl::zones

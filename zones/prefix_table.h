@@ -1,0 +1,251 @@
+#pragma once
+// PrefixTable: the flat, disjoint index behind rbldnsd's ip4trie and ip6trie (compat §4.3,
+// §4.4), plus the address types and text forms the IP datasets share.
+//
+// rbldnsd keeps CIDR entries in a trie and answers with the longest matching prefix, an
+// exclusion counting as a prefix. PrefixTableBuilder applies that rule once, over the whole
+// address space, and produces the address space cut into runs: `starts` (sorted, the first
+// address of each run, starts[0] == 0) and one result per run, a value id or kNone. A run
+// that is excluded or covered by no entry is kNone, and neighbouring runs never share a
+// result, so a kNone run is always followed by a listed one. A lookup is one binary search;
+// "is anything listed in [lo, hi]" is the same search plus one comparison.
+//
+// Ownership: plain vectors owned by the table. Thread safety: a built table is immutable
+// and may be read from any number of threads; the builder is for one thread.
+
+#include "zones/dataset.h"
+#include "zones/string_pool.h"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace fastrbl::zones {
+
+/// An IPv6 address as two host-order halves (hi holds the first 8 bytes).
+struct Ip6Key {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  friend bool operator==(const Ip6Key& a, const Ip6Key& b) noexcept { return a.hi == b.hi && a.lo == b.lo; }
+  friend bool operator<(const Ip6Key& a, const Ip6Key& b) noexcept {
+    return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo);
+  }
+  friend bool operator<=(const Ip6Key& a, const Ip6Key& b) noexcept { return !(b < a); }
+};
+
+/// The 16 network-order bytes of an address as an Ip6Key.
+Ip6Key ip6_key(const std::array<std::uint8_t, 16>& a) noexcept;
+/// The bytes of `k` in network order.
+std::array<std::uint8_t, 16> ip6_bytes(const Ip6Key& k) noexcept;
+
+/// Address arithmetic for the two address widths.
+template <class A>
+struct AddrTraits;
+
+template <>
+struct AddrTraits<std::uint32_t> {
+  static constexpr int kBits = 32;
+  static constexpr std::uint32_t max() noexcept { return 0xffffffffu; }
+  static constexpr std::uint32_t next(std::uint32_t a) noexcept { return a + 1; }
+  static constexpr std::uint32_t prev(std::uint32_t a) noexcept { return a - 1; }
+  /// The last address of the /bits prefix starting at `a`. Requires: 0 <= bits <= 32.
+  static constexpr std::uint32_t last(std::uint32_t a, int bits) noexcept {
+    return bits == 0 ? 0xffffffffu : a | ((std::uint32_t{1} << (32 - bits)) - 1u);
+  }
+};
+
+template <>
+struct AddrTraits<Ip6Key> {
+  static constexpr int kBits = 128;
+  static constexpr Ip6Key max() noexcept { return {~std::uint64_t{0}, ~std::uint64_t{0}}; }
+  static constexpr Ip6Key next(Ip6Key a) noexcept {
+    return a.lo == ~std::uint64_t{0} ? Ip6Key{a.hi + 1, 0} : Ip6Key{a.hi, a.lo + 1};
+  }
+  static constexpr Ip6Key prev(Ip6Key a) noexcept {
+    return a.lo == 0 ? Ip6Key{a.hi - 1, ~std::uint64_t{0}} : Ip6Key{a.hi, a.lo - 1};
+  }
+  /// The last address of the /bits prefix starting at `a`. Requires: 0 <= bits <= 128.
+  static constexpr Ip6Key last(Ip6Key a, int bits) noexcept {
+    constexpr std::uint64_t kAll = ~std::uint64_t{0};
+    if (bits >= 128) return a;
+    if (bits > 64) return {a.hi, a.lo | ((std::uint64_t{1} << (128 - bits)) - 1u)};
+    if (bits == 64) return {a.hi, kAll};
+    if (bits == 0) return {kAll, kAll};
+    return {a.hi | ((std::uint64_t{1} << (64 - bits)) - 1u), kAll};
+  }
+};
+
+/// Writes the dotted quad of `addr` (host order); returns the length (at most 15).
+std::size_t format_ip4(std::uint32_t addr, std::array<char, 16>& out) noexcept;
+/// Writes rbldnsd's IPv6 text: lowercase hex groups without leading zeros, the first
+/// longest run of two or more zero groups as `::`, never a dotted-quad tail. Returns the
+/// length (at most 39).
+std::size_t format_ip6(const std::array<std::uint8_t, 16>& a, std::array<char, 40>& out) noexcept;
+
+template <class A>
+class PrefixTable {
+ public:
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+  /// The value id of the longest prefix covering `a`, or kNone (excluded or not covered).
+  std::uint32_t lookup(const A& a) const noexcept {
+    if (starts_.empty()) return kNone;
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), a);
+    return results_[static_cast<std::size_t>(it - starts_.begin()) - 1];  // starts_[0] == 0
+  }
+  /// True if some address in [lo, hi] is listed. Requires: lo <= hi.
+  bool any_listed(const A& lo, const A& hi) const noexcept {
+    if (starts_.empty()) return false;
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), lo);
+    const auto i = static_cast<std::size_t>(it - starts_.begin()) - 1;
+    if (results_[i] != kNone) return true;
+    // A kNone run is followed by a listed run.
+    return i + 1 < starts_.size() && starts_[i + 1] <= hi;
+  }
+  std::size_t runs() const noexcept { return starts_.size(); }
+  std::size_t memory_bytes() const noexcept {
+    return starts_.capacity() * sizeof(A) + results_.capacity() * sizeof(std::uint32_t);
+  }
+
+ private:
+  template <class>
+  friend class PrefixTableBuilder;
+  std::vector<A> starts_;
+  std::vector<std::uint32_t> results_;
+};
+
+/// Collects (prefix, bits, result) entries, without duplicates, and resolves them by
+/// longest prefix. Requires of every entry: the host bits of `first` are zero.
+template <class A>
+class PrefixTableBuilder {
+ public:
+  using Traits = AddrTraits<A>;
+  static constexpr std::uint32_t kNone = PrefixTable<A>::kNone;
+
+  /// `result` is a value id, or kNone for an exclusion. Requires: the same (first, bits)
+  /// was not added before (the caller keeps rbldnsd's "first one wins").
+  void add(const A& first, int bits, std::uint32_t result) {
+    entries_.push_back(Entry{first, Traits::last(first, bits), bits, result});
+  }
+  std::size_t size() const noexcept { return entries_.size(); }
+
+  /// Builds the table; the builder is empty afterwards. O(n log n).
+  PrefixTable<A> build() {
+    std::sort(entries_.begin(), entries_.end(), [](const Entry& x, const Entry& y) {
+      return x.first < y.first || (x.first == y.first && x.bits < y.bits);
+    });
+    PrefixTable<A> t;
+    A cur{};
+    bool done = false;  // the whole space is covered (cur would wrap)
+    auto fill_to = [&](const A& last, std::uint32_t res) {
+      if (done || last < cur) return;
+      if (t.results_.empty() || t.results_.back() != res) {
+        t.starts_.push_back(cur);
+        t.results_.push_back(res);
+      }
+      if (last == Traits::max())
+        done = true;
+      else
+        cur = Traits::next(last);
+    };
+    // CIDR blocks are nested or disjoint: a stack of the open ones, innermost on top.
+    std::vector<const Entry*> open;
+    for (const Entry& e : entries_) {
+      while (!open.empty() && open.back()->last < e.first) {
+        fill_to(open.back()->last, open.back()->result);
+        open.pop_back();
+      }
+      if (!done && cur < e.first) fill_to(Traits::prev(e.first), open.empty() ? kNone : open.back()->result);
+      open.push_back(&e);
+    }
+    while (!open.empty()) {
+      fill_to(open.back()->last, open.back()->result);
+      open.pop_back();
+    }
+    fill_to(Traits::max(), kNone);
+    t.starts_.shrink_to_fit();
+    t.results_.shrink_to_fit();
+    std::vector<Entry>().swap(entries_);
+    return t;
+  }
+
+ private:
+  struct Entry {
+    A first;
+    A last;
+    int bits;
+    std::uint32_t result;
+  };
+  std::vector<Entry> entries_;
+};
+
+/// What ip4trie and ip6trie builders share: rbldnsd's "same prefix twice: the first one
+/// wins" bookkeeping, interned values and the PrefixTableBuilder.
+template <class A>
+class PrefixDatasetBuilder {
+ public:
+  /// The pool the built dataset will own ($n/$= texts and TXT templates).
+  StringPool& pool() noexcept { return pool_; }
+
+  /// Adds a listing with value (a, txt), or an exclusion when `excluded`. Returns false,
+  /// adding nothing, when the same (first, bits) was added before (rbldnsd's
+  /// `duplicated entry`). Requires: the host bits of `first` are zero.
+  bool add(const A& first, int bits, bool excluded, const std::array<std::uint8_t, 4>& a,
+           std::string_view txt) {
+    if (!seen_.emplace(first, bits).second) return false;
+    table_.add(first, bits, excluded ? PrefixTable<A>::kNone : intern(a, txt));
+    return true;
+  }
+  /// Distinct prefixes added, exclusions included (rbldnsd's `ents=`).
+  std::size_t entries() const noexcept { return seen_.size(); }
+
+  /// The parts of the dataset; the builder is empty afterwards.
+  struct Parts {
+    PrefixTable<A> table;
+    std::vector<Value> values;
+    StringPool pool;
+    std::size_t entries = 0;
+  };
+  Parts take() {
+    Parts p;
+    p.entries = seen_.size();
+    p.table = table_.build();
+    p.values = std::move(values_);
+    p.values.shrink_to_fit();
+    p.pool = std::move(pool_);
+    std::set<std::pair<A, int>>().swap(seen_);
+    ids_.clear();
+    values_.clear();
+    pool_ = StringPool();
+    return p;
+  }
+
+ private:
+  std::uint32_t intern(const std::array<std::uint8_t, 4>& a, std::string_view txt) {
+    auto [it, inserted] =
+        ids_.emplace(std::make_pair(a, std::string(txt)), static_cast<std::uint32_t>(values_.size()));
+    if (inserted) {
+      Value v;
+      v.a = a;
+      v.txt = pool_.intern(txt);
+      values_.push_back(v);
+    }
+    return it->second;
+  }
+
+  StringPool pool_;
+  std::vector<Value> values_;
+  std::map<std::pair<std::array<std::uint8_t, 4>, std::string>, std::uint32_t> ids_;
+  std::set<std::pair<A, int>> seen_;
+  PrefixTableBuilder<A> table_;
+};
+
+}  // namespace fastrbl::zones
