@@ -26,15 +26,9 @@ namespace {
 
 constexpr std::size_t kMaxNs = 32;
 
-// rbldnsd's other dataset types: accepted names that fastrbl does not load yet.
-constexpr std::array<std::string_view, 8> kPendingTypes = {"ip4tset", "ip4trie",  "ip6tset", "ip6trie",
-                                                           "dnset",   "combined", "generic", "acl"};
-
 std::string cut(std::string_view s, std::size_t n) { return std::string(s.substr(0, n)); }
 
 core::Status type_error(std::string_view type) {
-  if (std::find(kPendingTypes.begin(), kPendingTypes.end(), type) != kPendingTypes.end())
-    return core::Status::error("dataset type `" + cut(type, 60) + "' is not supported yet");
   return core::Status::error("unknown dataset type `" + cut(type, 60) + "'");
 }
 
@@ -108,8 +102,7 @@ core::Result<ZoneSpec> parse_zone_spec(std::string_view spec) {
     return core::Status::error("invalid zone data specification `" + cut(data, 60) + "'");
   z.type = std::string(data.substr(0, colon2));
   z.files_spec = std::string(data.substr(colon2 + 1));
-  const bool pending = std::find(kPendingTypes.begin(), kPendingTypes.end(), z.type) != kPendingTypes.end();
-  if (!is_supported(z.type) && !pending) return type_error(z.type);
+  if (!is_supported(z.type)) return type_error(z.type);
   std::size_t pos = 0;
   const std::string& f = z.files_spec;
   while (pos < f.size()) {
@@ -122,7 +115,6 @@ core::Result<ZoneSpec> parse_zone_spec(std::string_view spec) {
   // An empty zone name is a global ACL in rbldnsd, and an error for any other type.
   if (z.zone.is_root() && z.type != "acl")
     return core::Status::error("missing domain name in `" + cut(spec, 60) + "'");
-  if (pending && !is_supported(z.type)) return type_error(z.type);
   return z;
 }
 

@@ -43,9 +43,7 @@ struct ZoneSpec {
 /// Parses a zone spec. Errors, as rbldnsd words them: "invalid zone spec `x'",
 /// "invalid domain name `x'", "invalid zone data specification `ip4set'",
 /// "unknown dataset type `foo'", "missing filenames for ip4set",
-/// "missing domain name in `:ip4set:f'", and for the rbldnsd types not implemented yet
-/// (ip4tset ip4trie ip6tset ip6trie acl)
-/// "dataset type `X' is not supported yet".
+/// "missing domain name in `:ip4set:f'".
 core::Result<ZoneSpec> parse_zone_spec(std::string_view spec);
 
 /// rbldnsd's checks of acl specs, in its words: "repeated ACL definition for zone `x'",
