@@ -28,8 +28,7 @@ class DnSetParser final : public DatasetParser {
 
  private:
   zones::DnSetBuilder builder_;
-  RawValue default_;  // the file's default value; txt views default_txt_
-  std::string default_txt_;
+  FileDefault default_;  // the `:` line in force in this file
   zones::DnSetBuilder::Instance default_instance_ = 0;
 };
 

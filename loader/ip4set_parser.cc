@@ -5,20 +5,15 @@
 namespace fastrbl::loader {
 
 void Ip4SetParser::start_file(ReadState& /*st*/) {
-  default_ = RawValue{};
-  default_txt_.clear();
+  default_.reset();
   default_instance_ = builder_.default_instance();
 }
 
 core::Status Ip4SetParser::parse_line(std::string_view line, ReadState& st) {
   LoadDiagnostics& diag = st.diag;
   if (line[0] == ':') {  // a new default, read against the built-in one
-    auto v = parse_value(line, RawValue{}, diag);
-    if (!v) return core::Status::ok();
-    default_txt_.assign(v->txt);
-    default_.a = v->a;
-    default_.txt = default_txt_;
-    default_instance_ = builder_.add_value(default_.a, default_.txt);
+    if (!default_.set(line, diag)) return core::Status::ok();
+    default_instance_ = builder_.add_value(default_.value().a, default_.value().txt);
     return core::Status::ok();
   }
 
@@ -55,7 +50,7 @@ core::Status Ip4SetParser::parse_line(std::string_view line, ReadState& st) {
   std::string_view rest = skip_space(s.substr(range->end));
   zones::Ip4SetBuilder::Instance inst = default_instance_;
   if (!rest.empty() && !is_comment(rest[0])) {
-    auto v = parse_value(rest, default_, diag);
+    auto v = parse_value(rest, default_.value(), diag);
     if (!v) return core::Status::ok();
     inst = builder_.add_value(v->a, v->txt);
   }

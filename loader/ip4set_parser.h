@@ -25,8 +25,7 @@ class Ip4SetParser final : public DatasetParser {
 
  private:
   zones::Ip4SetBuilder builder_;
-  RawValue default_;  // the file's default value; txt views default_txt_
-  std::string default_txt_;
+  FileDefault default_;  // the `:` line in force in this file
   zones::Ip4SetBuilder::Instance default_instance_ = 0;
 };
 

@@ -5,19 +5,12 @@
 
 namespace fastrbl::loader {
 
-void Ip4TrieParser::start_file(ReadState& /*st*/) {
-  default_ = RawValue{};
-  default_txt_.clear();
-}
+void Ip4TrieParser::start_file(ReadState& /*st*/) { default_.reset(); }
 
 core::Status Ip4TrieParser::parse_line(std::string_view line, ReadState& st) {
   LoadDiagnostics& diag = st.diag;
   if (line[0] == ':') {  // a new default, read against the built-in one
-    auto v = parse_value(line, RawValue{}, diag);
-    if (!v) return core::Status::ok();
-    default_txt_.assign(v->txt);
-    default_.a = v->a;
-    default_.txt = default_txt_;
+    if (!default_.set(line, diag)) return core::Status::ok();
     return core::Status::ok();
   }
 
@@ -45,10 +38,10 @@ core::Status Ip4TrieParser::parse_line(std::string_view line, ReadState& st) {
     diag.warn("too large range (%u) ignored (%u max)", last - first + 1u, st.max_range4);
     return core::Status::ok();
   }
-  RawValue value = default_;
+  RawValue value = default_.value();
   std::string_view rest = skip_space(s.substr(range->end));
   if (!excluded && !rest.empty() && !is_comment(rest[0])) {
-    auto v = parse_value(rest, default_, diag);
+    auto v = parse_value(rest, default_.value(), diag);
     if (!v) return core::Status::ok();
     value = *v;
   }

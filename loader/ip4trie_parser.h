@@ -26,8 +26,7 @@ class Ip4TrieParser final : public DatasetParser {
 
  private:
   zones::Ip4TrieBuilder builder_;
-  RawValue default_;  // the file's default value; txt views default_txt_
-  std::string default_txt_;
+  FileDefault default_;  // the `:` line in force in this file
 };
 
 }  // namespace fastrbl::loader

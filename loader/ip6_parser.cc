@@ -13,19 +13,12 @@ bool address_end(std::string_view s, std::size_t end) noexcept {
 
 }  // namespace
 
-void Ip6TrieParser::start_file(ReadState& /*st*/) {
-  default_ = RawValue{};
-  default_txt_.clear();
-}
+void Ip6TrieParser::start_file(ReadState& /*st*/) { default_.reset(); }
 
 core::Status Ip6TrieParser::parse_line(std::string_view line, ReadState& st) {
   LoadDiagnostics& diag = st.diag;
   if (line[0] == ':' && (line.size() < 2 || line[1] != ':')) {  // a new default
-    auto v = parse_value(line, RawValue{}, diag);
-    if (!v) return core::Status::ok();
-    default_txt_.assign(v->txt);
-    default_.a = v->a;
-    default_.txt = default_txt_;
+    if (!default_.set(line, diag)) return core::Status::ok();
     return core::Status::ok();
   }
 
@@ -44,10 +37,10 @@ core::Status Ip6TrieParser::parse_line(std::string_view line, ReadState& st) {
     }
     ip6_mask(p->addr, p->bits);
   }
-  RawValue value = default_;
+  RawValue value = default_.value();
   std::string_view rest = skip_space(s.substr(p->end));
   if (!excluded && !rest.empty() && !is_comment(rest[0])) {
-    auto v = parse_value(rest, default_, diag);
+    auto v = parse_value(rest, default_.value(), diag);
     if (!v) return core::Status::ok();
     value = *v;
   }

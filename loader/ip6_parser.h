@@ -31,8 +31,7 @@ class Ip6TrieParser final : public DatasetParser {
 
  private:
   zones::Ip6TrieBuilder builder_;
-  RawValue default_;  // the file's default value; txt views default_txt_
-  std::string default_txt_;
+  FileDefault default_;  // the `:` line in force in this file
 };
 
 class Ip6TSetParser final : public DatasetParser {

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace fastrbl::loader {
@@ -30,5 +31,32 @@ struct RawValue {
 /// Parses `text` (non-empty, not starting with a blank). `def` is the default in force.
 /// nullopt (after a warning through diag) when the entry must be skipped.
 std::optional<RawValue> parse_value(std::string_view text, const RawValue& def, LoadDiagnostics& diag);
+
+/// The default value set by `:` lines, for the types whose default lasts to the end of the
+/// file (ip4set, ip4trie, ip6trie, dnset; compat §3.4). A file starts with the built-in
+/// default (A 127.0.0.2, no TXT); each valid `:` line, read against the built-in default,
+/// replaces it. The value's txt views storage owned here.
+class FileDefault {
+ public:
+  void reset() noexcept {
+    value_ = RawValue{};
+    txt_.clear();
+  }
+  /// Reads a `:` default line. False (after rbldnsd's warning) if it is invalid; the
+  /// default in force is then unchanged.
+  bool set(std::string_view line, LoadDiagnostics& diag) {
+    auto v = parse_value(line, RawValue{}, diag);
+    if (!v) return false;
+    txt_.assign(v->txt);
+    value_.a = v->a;
+    value_.txt = txt_;
+    return true;
+  }
+  const RawValue& value() const noexcept { return value_; }
+
+ private:
+  RawValue value_;
+  std::string txt_;
+};
 
 }  // namespace fastrbl::loader
