@@ -6,6 +6,7 @@
 
 #include "dnsd/query.h"
 #include "loader/load.h"
+#include "support/alloc_counter.h"
 #include "test_packets.h"
 
 #include <catch2/catch.hpp>
@@ -22,51 +23,9 @@
 
 #include <ldns/ldns.h>
 
-// Allocation counting for the "no allocation on the query path" check (STYLE.md 13). Every
-// replaceable form is replaced, so that the sanitizer never sees a mismatch.
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-void* counted(std::size_t n, std::size_t align) noexcept {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (n == 0) n = 1;
-  if (align <= alignof(std::max_align_t)) return std::malloc(n);
-  return std::aligned_alloc(align, (n + align - 1) / align * align);
-}
-void* counted_or_throw(std::size_t n, std::size_t align) {
-  if (void* p = counted(n, align)) return p;
-  throw std::bad_alloc();
-}
-constexpr std::size_t kPlain = alignof(std::max_align_t);
-}  // namespace
-void* operator new(std::size_t n) { return counted_or_throw(n, kPlain); }
-void* operator new[](std::size_t n) { return counted_or_throw(n, kPlain); }
-void* operator new(std::size_t n, std::align_val_t a) {
-  return counted_or_throw(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return counted_or_throw(n, static_cast<std::size_t>(a));
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted(n, kPlain); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted(n, kPlain); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted(n, static_cast<std::size_t>(a));
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+// Allocation counting for the "no allocation on the query path" check (STYLE.md 13).
+using fastrbl::testing::g_allocations;
+using fastrbl::testing::g_counting;
 
 using fastrbl::dnsd::AnswerConfig;
 using fastrbl::dnsd::Transport;

@@ -1,12 +1,12 @@
 #pragma once
-// Helpers for the name-keyed dataset tests (dnset, generic, combined): an
-// allocation-counting replacement of operator new (include this header from exactly one
-// source file of a test binary), a QueryKey built from presentation text, and run(),
-// which queries one dataset and returns its answer records in wire order.
+// Helpers for the name-keyed dataset tests (dnset, generic, combined): allocation counting
+// (support/alloc_counter.h; link fastrbl_test_alloc_counter), a QueryKey built from presentation text, and
+// run(), which queries one dataset and returns its answer records in wire order.
 
 #include "core/dname.h"
 #include "core/dns.h"
 #include "core/wire_writer.h"
+#include "support/alloc_counter.h"
 #include "zones/answer_sink.h"
 #include "zones/dataset.h"
 
@@ -16,60 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace fastrbl::testing {
-inline std::atomic<bool> g_counting{false};
-inline std::atomic<long> g_allocations{0};
-
-inline void* counted_alloc(std::size_t n, std::size_t align) noexcept {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (n == 0) n = 1;
-  if (align <= alignof(std::max_align_t)) return std::malloc(n);
-  return std::aligned_alloc(align, (n + align - 1) / align * align);
-}
-inline void* counted_alloc_or_throw(std::size_t n, std::size_t align) {
-  if (void* p = counted_alloc(n, align)) return p;
-  throw std::bad_alloc();
-}
-inline constexpr std::size_t kPlain = alignof(std::max_align_t);
-}  // namespace fastrbl::testing
-
-void* operator new(std::size_t n) {
-  return fastrbl::testing::counted_alloc_or_throw(n, fastrbl::testing::kPlain);
-}
-void* operator new[](std::size_t n) {
-  return fastrbl::testing::counted_alloc_or_throw(n, fastrbl::testing::kPlain);
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return fastrbl::testing::counted_alloc_or_throw(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return fastrbl::testing::counted_alloc_or_throw(n, static_cast<std::size_t>(a));
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  return fastrbl::testing::counted_alloc(n, fastrbl::testing::kPlain);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  return fastrbl::testing::counted_alloc(n, fastrbl::testing::kPlain);
-}
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return fastrbl::testing::counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return fastrbl::testing::counted_alloc(n, static_cast<std::size_t>(a));
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace fastrbl::testing {
 
