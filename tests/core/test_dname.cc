@@ -72,7 +72,7 @@ TEST_CASE("Name::from_text: empty labels are skipped", "[dname]") {
   CHECK(parse("...a...b...").label_count() == 2);
 }
 
-TEST_CASE("Name::from_text: \\DDD escapes", "[dname]") {
+TEST_CASE("Name::from_text: backslash-DDD escapes", "[dname]") {
   // \046 is '.', kept inside the label rather than splitting it.
   CHECK(wire_of(parse("a\\046b.c")) == "\003a.b\001c\000"s);
   CHECK(wire_of(parse("\\000")) == "\001\000\000"s);
@@ -85,7 +85,7 @@ TEST_CASE("Name::from_text: \\DDD escapes", "[dname]") {
   CHECK_FALSE(parses("a.\\4"));
 }
 
-TEST_CASE("Name::from_text: \\c escapes", "[dname]") {
+TEST_CASE("Name::from_text: backslash-c escapes", "[dname]") {
   CHECK(wire_of(parse("a\\.b")) == "\003a.b\000"s);
   CHECK(wire_of(parse("\\\\")) == "\001\\\000"s);
   CHECK(wire_of(parse("\\$x")) == "\002$x\000"s);

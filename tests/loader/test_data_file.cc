@@ -170,7 +170,7 @@ TEST_CASE("diagnostics: format, position and the five-warning limit", "[data_fil
                                 "ip4set:a.txt,b.txt: 3 more warnings suppressed"});
 }
 
-TEST_CASE("diagnostics: no suppressed line at five warnings or fewer; long names cut at 60", "[data_file]") {
+TEST_CASE("diagnostics: no suppressed line at five warnings or fewer, long names cut at 60", "[data_file]") {
   LogCapture log;
   const std::string name(70, 'n');
   LoadDiagnostics d("ip4set", name);

@@ -64,7 +64,7 @@ TEST_CASE("ip4trie load: address forms", "[ip4trie_load]") {
   check_ip_rows("ip4trie", {{"2.0.0.1/8", {{"9.9.9.2", true, kListed}}, kNone}}, e);
 }
 
-TEST_CASE("ip4trie load: defaults last to the end of the file; $MAXRANGE4", "[ip4trie_load]") {
+TEST_CASE("ip4trie load: defaults last to the end of the file, and $MAXRANGE4", "[ip4trie_load]") {
   IpLoaded l =
       load_ip("ip4trie", {{"a", ":3:d1\n1.2.3.4\n!0/0\n"}, {"b", "1.2.3.5\n1.2.3.6:4:x\n1.2.3.7 :5\n"}});
   REQUIRE(l.error.is_ok());

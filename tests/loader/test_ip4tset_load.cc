@@ -77,7 +77,7 @@ TEST_CASE("ip4tset load: the first valid `:` line of the dataset is every entry'
   CHECK(testing::ask(*l.snap, "5.3.2.1.bl").rrs == Rrs{"A 127.0.0.4 2100", "TXT \"second\" 2100"});
 }
 
-TEST_CASE("ip4tset load: duplicates are merged in cnt=; empty non-terminals", "[ip4tset_load]") {
+TEST_CASE("ip4tset load: duplicates are merged in cnt= and empty non-terminals", "[ip4tset_load]") {
   IpLoaded l = load_ip("ip4tset", {{"f", "1.2.3.4\n10.0.0.1\n10.0.0.1\n1.2.3.4\nbad\n"}});
   REQUIRE(l.error.is_ok());
   CHECK(l.warnings == Lines{"file f(5): invalid address"});

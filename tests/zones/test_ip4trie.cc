@@ -142,7 +142,7 @@ TEST_CASE("ip4trie: matches a direct longest-prefix model on random data", "[ip4
   }
 }
 
-TEST_CASE("ip4trie: query() does not allocate; stats and memory", "[ip4trie]") {
+TEST_CASE("ip4trie: query() does not allocate, and stats and memory", "[ip4trie]") {
   auto t = make({L(ip(10, 0, 0, 0), 8, 2, "Listed $"), X(ip(10, 1, 0, 0), 16)});
   long total = 0;
   for (const QueryKey& k :

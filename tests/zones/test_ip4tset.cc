@@ -26,7 +26,7 @@ std::unique_ptr<Ip4TSet> make(const std::vector<std::uint32_t>& addrs, std::uint
   return b.build(std::move(meta));
 }
 
-TEST_CASE("ip4tset: listed addresses share the value; others are not found", "[ip4tset]") {
+TEST_CASE("ip4tset: listed addresses share the value and others are not found", "[ip4tset]") {
   auto set = make({ip(1, 2, 3, 4), ip(10, 0, 0, 1), ip(1, 2, 3, 4), ip(0, 0, 0, 0), ip(255, 255, 255, 255)},
                   3, "listed $");
   CHECK(set->entries() == 4);
@@ -42,7 +42,7 @@ TEST_CASE("ip4tset: listed addresses share the value; others are not found", "[i
   CHECK(mx.rrs.empty());
 }
 
-TEST_CASE("ip4tset: the first value wins; default is 127.0.0.2 without TXT", "[ip4tset]") {
+TEST_CASE("ip4tset: the first value wins and the default is 127.0.0.2 without TXT", "[ip4tset]") {
   Ip4TSetBuilder b;
   CHECK(b.set_value({127, 0, 0, 5}, "first"));
   CHECK_FALSE(b.set_value({127, 0, 0, 6}, "second"));
@@ -66,7 +66,7 @@ TEST_CASE("ip4tset: empty non-terminals (RFC 8020) and the apex", "[ip4tset]") {
   CHECK_FALSE(run(*make({}), ip4_prefix_key(ip(1, 0, 0, 0), 1)).found);
 }
 
-TEST_CASE("ip4tset: query() does not allocate; memory is 4 bytes per entry", "[ip4tset]") {
+TEST_CASE("ip4tset: query() does not allocate and memory is 4 bytes per entry", "[ip4tset]") {
   std::vector<std::uint32_t> addrs;
   for (std::uint32_t i = 0; i < 10000; ++i) addrs.push_back(ip(10, 0, 0, 0) + 7 * i);
   auto set = make(addrs, 4, "Listed $");
