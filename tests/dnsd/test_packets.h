@@ -6,6 +6,7 @@
 #include "core/packet_builder.h"
 #include "dnsd/query.h"
 #include "loader/load.h"
+#include "support/temp_dir.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -116,29 +117,7 @@ inline std::string nibbles(const std::string& full) {
   return out;
 }
 
-/// A temporary directory, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fastrbl-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using TempDir = fastrbl::testing::TempDir;
 
 /// Loads zone specs with default options; null (and the reason on stderr) on failure.
 inline std::shared_ptr<const zones::Snapshot> load(const std::vector<std::string>& specs) {

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
+#include "support/temp_dir.h"
 #include "zones/answer_sink.h"
 #include "zones/query_key.h"
 #include "zones/snapshot.h"
@@ -28,52 +29,6 @@
 #include <vector>
 
 namespace fastrbl::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fastrbl-loader-XXXXXX").string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    const char* p = ::mkdtemp(buf.data());
-    path_ = p != nullptr ? p : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
-  /// Writes `content` verbatim; returns the full path.
-  std::string write(std::string_view name, std::string_view content, std::time_t mtime = 0) const {
-    const std::string p = file(name);
-    std::ofstream(p, std::ios::binary).write(content.data(), static_cast<std::streamsize>(content.size()));
-    if (mtime != 0) set_mtime(p, mtime);
-    return p;
-  }
-  /// Writes `content` gzip-compressed; returns the full path.
-  std::string write_gz(std::string_view name, std::string_view content, std::time_t mtime = 0) const {
-    const std::string p = file(name);
-    gzFile gz = gzopen(p.c_str(), "wb");
-    gzwrite(gz, content.data(), static_cast<unsigned>(content.size()));
-    gzclose(gz);
-    if (mtime != 0) set_mtime(p, mtime);
-    return p;
-  }
-  static void set_mtime(const std::string& p, std::time_t t) {
-    std::array<timeval, 2> tv{};
-    tv[0].tv_sec = t;
-    tv[1].tv_sec = t;
-    ::utimes(p.c_str(), tv.data());
-  }
-
- private:
-  std::string path_;
-};
 
 /// Changes the working directory while alive (so that file names in messages are short).
 class ScopedChdir {
