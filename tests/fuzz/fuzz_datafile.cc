@@ -8,10 +8,11 @@
 // and an IPv6 nibble name, which runs every index the type built. Warnings are discarded.
 // Replayed over tests/fuzz/corpus/datafile by replay_main.cc in every build.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <unistd.h>
+#include "core/log.h"
+#include "dnsd/query.h"
+#include "loader/load.h"
 
+#include <arpa/inet.h>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -19,12 +20,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <netinet/in.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
-
-#include "core/log.h"
-#include "dnsd/query.h"
-#include "loader/load.h"
 
 namespace {
 
@@ -101,8 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& q : kQueries) {
     for (auto t : {dnsd::Transport::kUdp, dnsd::Transport::kTcp}) {
       dnsd::AnswerInfo info;
-      const std::size_t n = dnsd::answer(*snap.value(), {}, q, out, t, reinterpret_cast<const sockaddr*>(&peer),
-                                         ws, &info);
+      const std::size_t n =
+          dnsd::answer(*snap.value(), {}, q, out, t, reinterpret_cast<const sockaddr*>(&peer), ws, &info);
       if (n > out.size()) std::abort();
     }
   }
