@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
+#include "support/answer_text.h"
 #include "support/temp_dir.h"
 #include "zones/answer_sink.h"
 #include "zones/query_key.h"
@@ -135,15 +136,11 @@ inline Answer ask(const zones::Snapshot& snap, std::string_view qname,
   zones::AnswerSink sink(w, qtype);
   for (const auto& ds : zone->datasets)
     if (ds->query(key, sink)) ans.found = true;
-  std::size_t pos = q.question_end;
-  for (std::uint16_t i = 0; i < w.count(core::Section::kAnswer); ++i) {
-    pos += 2;
-    const std::uint16_t type = core::load_u16(&buf[pos]);
-    const std::uint32_t ttl = core::load_u32(&buf[pos + 4]);
-    const std::uint16_t rdlen = core::load_u16(&buf[pos + 8]);
-    ans.rrs.push_back(rr_text(type, &buf[pos + 10], rdlen, ttl));
-    pos += 10u + rdlen;
-  }
+  fastrbl::testing::for_each_answer(
+      buf.data(), q.question_end, w.count(core::Section::kAnswer),
+      [&](std::uint16_t type, std::uint32_t ttl, std::span<const std::uint8_t> rd) {
+        ans.rrs.push_back(rr_text(type, rd.data(), rd.size(), ttl));
+      });
   std::sort(ans.rrs.begin(), ans.rrs.end());
   return ans;
 }

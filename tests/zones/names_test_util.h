@@ -7,6 +7,7 @@
 #include "core/dns.h"
 #include "core/wire_writer.h"
 #include "support/alloc_counter.h"
+#include "support/answer_text.h"
 #include "zones/answer_sink.h"
 #include "zones/dataset.h"
 
@@ -61,26 +62,11 @@ inline Result run(const zones::Dataset& ds, std::string_view name, std::uint16_t
   r.found = ds.query(k.key, sink);
   g_counting = false;
   r.allocations = g_allocations.load();
-  std::size_t pos = query.size();
-  for (std::uint16_t i = 0; i < w.count(core::Section::kAnswer); ++i) {
-    pos += 2;
-    const std::uint16_t type = core::load_u16(&buf[pos]);
-    const std::uint32_t ttl = core::load_u32(&buf[pos + 4]);
-    const std::uint16_t rdlen = core::load_u16(&buf[pos + 8]);
-    const std::uint8_t* rd = &buf[pos + 10];
-    std::string s;
-    if (type == core::rrtype::kA)
-      s = "A " + std::to_string(rd[0]) + "." + std::to_string(rd[1]) + "." + std::to_string(rd[2]) + "." +
-          std::to_string(rd[3]);
-    else if (type == core::rrtype::kTXT)
-      s = "TXT " + std::string(reinterpret_cast<const char*>(rd + 1), rd[0]);
-    else if (type == core::rrtype::kMX)
-      s = "MX " + std::to_string(core::load_u16(rd));
-    else
-      s = "type" + std::to_string(type);
-    r.rrs.push_back(s + " " + std::to_string(ttl));
-    pos += 10u + rdlen;
-  }
+  fastrbl::testing::for_each_answer(
+      buf.data(), query.size(), w.count(core::Section::kAnswer),
+      [&](std::uint16_t type, std::uint32_t ttl, std::span<const std::uint8_t> rd) {
+        r.rrs.push_back(fastrbl::testing::rr_plain_text(type, ttl, rd));
+      });
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include "core/dns.h"
 #include "core/wire_writer.h"
 #include "support/alloc_counter.h"
+#include "support/answer_text.h"
 #include "zones/answer_sink.h"
 #include "zones/ip4set.h"
 
@@ -76,22 +77,11 @@ Result run(const Ip4Set& set, const QueryKey& key, std::uint16_t qtype = core::r
   AnswerSink sink(w, qtype);
   Result r;
   r.found = set.query(key, sink);
-  std::size_t pos = query.size();
-  for (std::uint16_t i = 0; i < w.count(core::Section::kAnswer); ++i) {
-    pos += 2;
-    const std::uint16_t type = core::load_u16(&buf[pos]);
-    const std::uint32_t ttl = core::load_u32(&buf[pos + 4]);
-    const std::uint16_t rdlen = core::load_u16(&buf[pos + 8]);
-    const std::uint8_t* rd = &buf[pos + 10];
-    std::string s;
-    if (type == core::rrtype::kA)
-      s = "A " + std::to_string(rd[0]) + "." + std::to_string(rd[1]) + "." + std::to_string(rd[2]) + "." +
-          std::to_string(rd[3]);
-    else
-      s = "TXT " + std::string(reinterpret_cast<const char*>(rd + 1), rd[0]);
-    r.rrs.push_back(s + " " + std::to_string(ttl));
-    pos += 10u + rdlen;
-  }
+  fastrbl::testing::for_each_answer(
+      buf.data(), query.size(), w.count(core::Section::kAnswer),
+      [&](std::uint16_t type, std::uint32_t ttl, std::span<const std::uint8_t> rd) {
+        r.rrs.push_back(fastrbl::testing::rr_plain_text(type, ttl, rd));
+      });
   std::sort(r.rrs.begin(), r.rrs.end());
   return r;
 }
