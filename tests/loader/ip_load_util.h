@@ -18,38 +18,12 @@ namespace fastrbl::testing {
 
 using Lines = std::vector<std::string>;
 
-inline constexpr std::time_t kIpNow = 1800000000;    // 2027-01-15 08:00:00 UTC
-inline constexpr std::time_t kIpMtime = 1700000000;  // 2023-11-14 22:13:20 UTC
-
-struct IpLoaded {
-  std::shared_ptr<const zones::Snapshot> snap;
-  core::Status error;
-  Lines warnings;
-  Lines info;
-};
+using IpLoaded = LoadedZone;
 
 inline IpLoaded load_ip(const std::string& type,
                         const std::vector<std::pair<std::string, std::string>>& files,
                         loader::LoadOptions opts = {}) {
-  TempDir dir;
-  std::string list;
-  for (const auto& [name, content] : files) {
-    dir.write(name, content, kIpMtime);
-    list += (list.empty() ? "" : ",") + name;
-  }
-  if (opts.now == 0) opts.now = kIpNow;
-  LogCapture log;
-  ScopedChdir cd(dir.path());
-  IpLoaded out;
-  auto snap = loader::load_snapshot({"bl:" + type + ":" + list}, opts);
-  if (snap.is_ok())
-    out.snap = snap.value();
-  else
-    out.error = snap.status();
-  out.warnings = log.warnings();
-  for (const std::string& m : log.messages())
-    if (m.rfind("I: ", 0) == 0) out.info.push_back(m.substr(3));
-  return out;
+  return load_files("bl", type, files, opts);
 }
 
 struct IpQ {

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
+#include "loader/load.h"
 #include "support/answer_text.h"
 #include "support/temp_dir.h"
 #include "zones/answer_sink.h"
@@ -107,6 +108,49 @@ inline std::string rr_text(std::uint16_t type, const std::uint8_t* rd, std::size
     s = "type" + std::to_string(type);
   }
   return s + " " + std::to_string(ttl);
+}
+
+/// The clock and file time the load tests use: now 2027-01-15 08:00:00 UTC, files written
+/// 2023-11-14 22:13:20 UTC.
+inline constexpr std::time_t kLoadNow = 1800000000;
+inline constexpr std::time_t kFileMtime = 1700000000;
+
+/// The result of load_files(): the snapshot or the error, and what the load logged.
+struct LoadedZone {
+  std::shared_ptr<const zones::Snapshot> snap;
+  core::Status error;
+  std::vector<std::string> warnings;
+  std::vector<std::string> info;  // informational lines, without the "I: " mark
+};
+
+/// Writes `files` (a name ending in ".gz" gzip-compressed) with mtime kFileMtime into a fresh
+/// directory, loads the spec "<zone>:<type>:<names joined by ','>" from there with `opts`
+/// (now = kLoadNow unless set) and captures the log.
+inline LoadedZone load_files(const std::string& zone, const std::string& type,
+                             const std::vector<std::pair<std::string, std::string>>& files,
+                             loader::LoadOptions opts = {}) {
+  TempDir dir;
+  std::string list;
+  for (const auto& [name, content] : files) {
+    if (name.size() > 3 && name.substr(name.size() - 3) == ".gz")
+      dir.write_gz(name, content, kFileMtime);
+    else
+      dir.write(name, content, kFileMtime);
+    list += (list.empty() ? "" : ",") + name;
+  }
+  if (opts.now == 0) opts.now = kLoadNow;
+  LogCapture log;
+  ScopedChdir cd(dir.path());
+  LoadedZone out;
+  auto snap = loader::load_snapshot({zone + ":" + type + ":" + list}, opts);
+  if (snap.is_ok())
+    out.snap = snap.value();
+  else
+    out.error = snap.status();
+  out.warnings = log.warnings();
+  for (const std::string& m : log.messages())
+    if (m.rfind("I: ", 0) == 0) out.info.push_back(m.substr(3));
+  return out;
 }
 
 /// Asks `qname` (presentation text) of type `qtype` against the snapshot's datasets.

@@ -20,34 +20,9 @@ using testing::ScopedChdir;
 using testing::TempDir;
 using Lines = std::vector<std::string>;
 
-constexpr std::time_t kNow = 1800000000;
-constexpr std::time_t kMtime = 1700000000;  // 2023-11-14 22:13:20 UTC
+using Loaded = testing::LoadedZone;
 
-struct Loaded {
-  std::shared_ptr<const zones::Snapshot> snap;
-  core::Status error;
-  Lines warnings;
-  Lines info;
-};
-
-Loaded load(const std::string& content) {
-  TempDir dir;
-  dir.write("f", content, kMtime);
-  LoadOptions opts;
-  opts.now = kNow;
-  LogCapture log;
-  ScopedChdir cd(dir.path());
-  Loaded out;
-  auto snap = load_snapshot({"bl.ex:combined:f"}, opts);
-  if (snap.is_ok())
-    out.snap = snap.value();
-  else
-    out.error = snap.status();
-  out.warnings = log.warnings();
-  for (const std::string& m : log.messages())
-    if (m.rfind("I: ", 0) == 0) out.info.push_back(m.substr(3));
-  return out;
-}
+Loaded load(const std::string& content) { return testing::load_files("bl.ex", "combined", {{"f", content}}); }
 
 constexpr const char* kData = R"($NS 1w ns1.bl.ex ns2.ex.com
 $SOA 1w ns1.ex.com admin.ex.com 0 2h 2h 1w 1h

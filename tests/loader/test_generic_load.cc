@@ -20,32 +20,10 @@ using testing::ScopedChdir;
 using testing::TempDir;
 using Lines = std::vector<std::string>;
 
-constexpr std::time_t kNow = 1800000000;
-constexpr std::time_t kMtime = 1700000000;  // 2023-11-14 22:13:20 UTC
-
-struct Loaded {
-  std::shared_ptr<const zones::Snapshot> snap;
-  core::Status error;
-  Lines warnings;
-  Lines info;
-};
+using Loaded = testing::LoadedZone;
 
 Loaded load(const std::string& content, LoadOptions opts = {}) {
-  TempDir dir;
-  dir.write("f", content, kMtime);
-  opts.now = kNow;
-  LogCapture log;
-  ScopedChdir cd(dir.path());
-  Loaded out;
-  auto snap = load_snapshot({"bl:generic:f"}, opts);
-  if (snap.is_ok())
-    out.snap = snap.value();
-  else
-    out.error = snap.status();
-  out.warnings = log.warnings();
-  for (const std::string& m : log.messages())
-    if (m.rfind("I: ", 0) == 0) out.info.push_back(m.substr(3));
-  return out;
+  return testing::load_files("bl", "generic", {{"f", content}}, opts);
 }
 
 testing::Answer ask(const Loaded& l, const std::string& name, std::uint16_t qtype = core::rrtype::kANY) {

@@ -21,40 +21,13 @@ using testing::ScopedChdir;
 using testing::TempDir;
 using Lines = std::vector<std::string>;
 
-constexpr std::time_t kNow = 1800000000;    // 2027-01-15 08:00:00 UTC
-constexpr std::time_t kMtime = 1700000000;  // 2023-11-14 22:13:20 UTC
+constexpr std::time_t kNow = 1800000000;  // 2027-01-15 08:00:00 UTC
 
-struct Loaded {
-  std::shared_ptr<const zones::Snapshot> snap;
-  core::Status error;
-  Lines warnings;
-  Lines info;
-};
+using Loaded = testing::LoadedZone;
 
 // Writes `files` (name, content) and loads them as one dataset "bl:ip4set:a,b,...".
 Loaded load(const std::vector<std::pair<std::string, std::string>>& files, LoadOptions opts = {}) {
-  TempDir dir;
-  std::string list;
-  for (const auto& [name, content] : files) {
-    if (name.size() > 3 && name.substr(name.size() - 3) == ".gz")
-      dir.write_gz(name, content, kMtime);
-    else
-      dir.write(name, content, kMtime);
-    list += (list.empty() ? "" : ",") + name;
-  }
-  if (opts.now == 0) opts.now = kNow;
-  LogCapture log;
-  ScopedChdir cd(dir.path());
-  Loaded out;
-  auto snap = load_snapshot({"bl:ip4set:" + list}, opts);
-  if (snap.is_ok())
-    out.snap = snap.value();
-  else
-    out.error = snap.status();
-  out.warnings = log.warnings();
-  for (const std::string& m : log.messages())
-    if (m.rfind("I: ", 0) == 0) out.info.push_back(m.substr(3));
-  return out;
+  return testing::load_files("bl", "ip4set", files, opts);
 }
 
 Loaded load1(const std::string& content, LoadOptions opts = {}) { return load({{"f", content}}, opts); }
