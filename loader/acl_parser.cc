@@ -87,21 +87,13 @@ core::Status AclParser::parse_line(std::string_view line, ReadState& st) {
   }
 
   if (v4) {
+    if (!accept_host_part(&addr4, static_cast<int>(bits), st)) return core::Status::ok();
     const std::uint32_t mask = ip4_mask(static_cast<int>(bits));
-    if (st.options.accept_host_bits) {
-      addr4 &= mask;
-    } else if ((addr4 & ~mask) != 0) {
-      diag.warn("invalid range (non-zero host part)");
-      return core::Status::ok();
-    }
     if (st.max_range4 != 0 && st.max_range4 <= ~mask) {
       diag.warn("too large range (%u) ignored (%u max)", ~mask + 1u, st.max_range4);
       return core::Status::ok();
     }
-  } else if (st.options.accept_host_bits) {
-    ip6_mask(c6.addr, c6.bits);
-  } else if (ip6_host_bits(c6.addr, c6.bits)) {
-    diag.warn("invalid range (non-zero host part)");
+  } else if (!accept_host_part(&c6.addr, c6.bits, st)) {
     return core::Status::ok();
   }
 

@@ -255,4 +255,25 @@ core::Result<LoadedDataset> read_dataset(std::string_view type, std::string_view
   return loaded;
 }
 
+bool accept_host_part(std::uint32_t* addr, int bits, ReadState& st) {
+  const std::uint32_t mask = ip4_mask(bits);
+  if (st.options.accept_host_bits) {
+    *addr &= mask;
+  } else if ((*addr & ~mask) != 0) {
+    st.diag.warn("invalid range (non-zero host part)");
+    return false;
+  }
+  return true;
+}
+
+bool accept_host_part(std::array<std::uint8_t, 16>* addr, int bits, ReadState& st) {
+  if (st.options.accept_host_bits) {
+    ip6_mask(*addr, bits);
+  } else if (ip6_host_bits(*addr, bits)) {
+    st.diag.warn("invalid range (non-zero host part)");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace fastrbl::loader

@@ -19,6 +19,7 @@
 #include "zones/dataset.h"
 #include "zones/string_pool.h"
 
+#include <array>
 #include <cstdint>
 #include <ctime>
 #include <memory>
@@ -42,6 +43,12 @@ struct ReadState {
   /// The time $TIMESTAMP is compared with.
   std::time_t now = 0;
 };
+
+/// rbldnsd's rule for the host part of a prefix: with -e the host bits are masked off;
+/// without it a non-zero host part is the warning "invalid range (non-zero host part)" and
+/// the entry is skipped (false).
+bool accept_host_part(std::uint32_t* addr, int bits, ReadState& st);
+bool accept_host_part(std::array<std::uint8_t, 16>* addr, int bits, ReadState& st);
 
 /// A dataset built by a parser, with its rbldnsd statistics text ("e32/24/16/8=...").
 struct BuiltDataset {

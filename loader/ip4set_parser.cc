@@ -30,13 +30,7 @@ core::Status Ip4SetParser::parse_line(std::string_view line, ReadState& st) {
   }
   // A range reports 32 bits, so only CIDRs and prefixes can have host bits.
   std::uint32_t first = range->first;
-  const std::uint32_t mask = ip4_mask(range->bits);
-  if (st.options.accept_host_bits) {
-    first &= mask;
-  } else if ((first & ~mask) != 0) {
-    diag.warn("invalid range (non-zero host part)");
-    return core::Status::ok();
-  }
+  if (!accept_host_part(&first, range->bits, st)) return core::Status::ok();
   const std::uint32_t last = range->last;
   if (st.max_range4 != 0 && st.max_range4 <= last - first) {
     // As rbldnsd, the count is 32-bit: the whole address space prints as 0.

@@ -26,13 +26,8 @@ core::Status Ip4TrieParser::parse_line(std::string_view line, ReadState& st) {
     return core::Status::ok();
   }
   std::uint32_t first = range->first;
+  if (!accept_host_part(&first, range->bits, st)) return core::Status::ok();
   const std::uint32_t mask = ip4_mask(range->bits);
-  if (st.options.accept_host_bits) {
-    first &= mask;
-  } else if ((first & ~mask) != 0) {
-    diag.warn("invalid range (non-zero host part)");
-    return core::Status::ok();
-  }
   const std::uint32_t last = first | ~mask;
   if (st.max_range4 != 0 && st.max_range4 <= last - first) {
     diag.warn("too large range (%u) ignored (%u max)", last - first + 1u, st.max_range4);

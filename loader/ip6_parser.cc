@@ -30,13 +30,7 @@ core::Status Ip6TrieParser::parse_line(std::string_view line, ReadState& st) {
     diag.warn("invalid address");
     return core::Status::ok();
   }
-  if (ip6_host_bits(p->addr, p->bits)) {
-    if (!st.options.accept_host_bits) {
-      diag.warn("invalid range (non-zero host part)");
-      return core::Status::ok();
-    }
-    ip6_mask(p->addr, p->bits);
-  }
+  if (!accept_host_part(&p->addr, p->bits, st)) return core::Status::ok();
   RawValue value = default_.value();
   std::string_view rest = skip_space(s.substr(p->end));
   if (!excluded && !rest.empty() && !is_comment(rest[0])) {
