@@ -11,6 +11,8 @@
 #include <getopt.h>
 #include <limits>
 #include <sys/socket.h>
+#include <syslog.h>
+#include <utility>
 
 namespace fastrbl::dnsd {
 
@@ -19,7 +21,6 @@ struct ParseState {
   Config config;
   std::vector<std::string> errors;
   bool help = false;
-  char first_unsupported = 0;  // first option of a later issue that was used
 };
 
 namespace {
@@ -119,11 +120,9 @@ bool apply_tcp_idle_timeout(ParseState& st, const char* arg) {
   return true;
 }
 
-// Options of a later issue: check the argument as rbldnsd would, then remember the first
-// one so that parsing refuses it.
-bool note_unsupported(ParseState& st, char name) {
-  if (st.first_unsupported == 0) st.first_unsupported = name;
-  return true;
+// -x/-X: rbldnsd built without extension support (as Debian's is) says the same.
+bool refuse_extension(ParseState& st, const char*) {
+  return fail(st, "extension support is not compiled in");
 }
 
 bool apply_check(ParseState& st, const char* arg) {
@@ -131,24 +130,46 @@ bool apply_check(ParseState& st, const char* arg) {
   if (parse_time_value(arg, &v) != std::strlen(arg) || *arg == '\0') {
     return fail(st, "invalid check interval (-c) value " + quoted(arg));
   }
-  return note_unsupported(st, 'c');
+  st.config.check_interval = v;
+  return true;
 }
 
 bool apply_facility(ParseState& st, const char* arg) {
-  static constexpr std::array<const char*, 20> kFacilities = {
-      "auth",   "authpriv", "cron",   "daemon", "ftp", "kern", "local0", "local1", "local2", "local3",
-      "local4", "local5",   "local6", "local7", "lpr", "mail", "news",   "syslog", "user",   "uucp"};
-  for (const char* f : kFacilities)
-    if (std::strcmp(f, arg) == 0) return note_unsupported(st, 'F');
+  static constexpr std::array<std::pair<const char*, int>, 20> kFacilities = {
+      {{"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},     {"daemon", LOG_DAEMON},
+       {"ftp", LOG_FTP},       {"kern", LOG_KERN},         {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+       {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},     {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+       {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},     {"lpr", LOG_LPR},       {"mail", LOG_MAIL},
+       {"news", LOG_NEWS},     {"syslog", LOG_SYSLOG},     {"user", LOG_USER},     {"uucp", LOG_UUCP}}};
+  for (const auto& [name, value] : kFacilities) {
+    if (std::strcmp(name, arg) == 0) {
+      st.config.syslog_facility = value;
+      return true;
+    }
+  }
   return fail(st, std::string("log facility ") + arg + " is not valid");
+}
+
+// -l and -s: a leading '+' is a flag, the rest the file name.
+bool apply_file_with_plus(const char* arg, std::string* file, bool* plus) {
+  *plus = arg[0] == '+';
+  *file = arg + (*plus ? 1 : 0);
+  return true;
 }
 
 // The table. Order = help order (rbldnsd's, then the long options).
 const std::array<OptionSpec, 27> kOptionTable = {{
-    {'u', nullptr, "user[:group]", nullptr, false, false, "run as this user:group",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'u'); }},
-    {'r', nullptr, "rootdir", nullptr, false, false, "chroot to this directory",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'r'); }},
+    {'u', nullptr, "user[:group]", nullptr, false, true,
+     "run as this user:group (required when started as root, else user rbldns is used)",
+     [](ParseState& st, const char* a) {
+       st.config.user = a;
+       return true;
+     }},
+    {'r', nullptr, "rootdir", nullptr, false, true, "chroot to this directory",
+     [](ParseState& st, const char* a) {
+       st.config.rootdir = a;
+       return true;
+     }},
     {'w', nullptr, "workdir", nullptr, false, true, "working directory with zone files",
      [](ParseState& st, const char* a) {
        st.config.workdir = a;
@@ -181,7 +202,8 @@ const std::array<OptionSpec, 27> kOptionTable = {{
        st.config.accept_host_bits = true;
        return true;
      }},
-    {'c', nullptr, "check", "1m", false, false, "time interval to check for data file updates", apply_check},
+    {'c', nullptr, "check", "1m", true, true, "time interval to check for data file updates (0: never)",
+     apply_check},
     {'p', nullptr, "pidfile", nullptr, false, true, "write pid to specified file",
      [](ParseState& st, const char* a) {
        st.config.pidfile = a;
@@ -192,16 +214,27 @@ const std::array<OptionSpec, 27> kOptionTable = {{
        st.config.foreground = true;
        return true;
      }},
-    {'f', nullptr, nullptr, nullptr, false, false, "fork a child process while reloading zones",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'f'); }},
-    {'q', nullptr, nullptr, nullptr, false, false, "quickstart, load zones after backgrounding",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'q'); }},
-    {'l', nullptr, "[+]logfile", nullptr, false, false,
-     "log queries and answers to this file (+ for unbuffered)",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'l'); }},
-    {'s', nullptr, "[+]statsfile", nullptr, false, false,
+    {'f', nullptr, nullptr, nullptr, false, true,
+     "fork a child process while reloading zones (accepted: reloads never stop answering)",
+     [](ParseState& st, const char*) {
+       st.config.fork_on_reload = true;
+       return true;
+     }},
+    {'q', nullptr, nullptr, nullptr, false, true, "quickstart, load zones after backgrounding",
+     [](ParseState& st, const char*) {
+       st.config.quickstart = true;
+       return true;
+     }},
+    {'l', nullptr, "[+]logfile", nullptr, false, true,
+     "log queries and answers to this file (+ for unbuffered, - for stdout)",
+     [](ParseState& st, const char* a) {
+       return apply_file_with_plus(a, &st.config.logfile, &st.config.log_unbuffered);
+     }},
+    {'s', nullptr, "[+]statsfile", nullptr, false, true,
      "write a line with short statistics summary into this file (+ for relative counters)",
-     [](ParseState& st, const char*) { return note_unsupported(st, 's'); }},
+     [](ParseState& st, const char* a) {
+       return apply_file_with_plus(a, &st.config.statsfile, &st.config.stats_delta);
+     }},
     {'a', nullptr, nullptr, nullptr, false, true,
      "omit AUTH section from regular replies (like bind9 \"minimal-answers\")",
      [](ParseState& st, const char*) {
@@ -213,19 +246,21 @@ const std::array<OptionSpec, 27> kOptionTable = {{
        st.config.lazy = false;
        return true;
      }},
-    {'F', nullptr, "facility", "daemon", false, false, "log facility for syslog", apply_facility},
+    {'F', nullptr, "facility", "daemon", true, true, "log facility for syslog", apply_facility},
     {'C', nullptr, nullptr, nullptr, false, true, "disable on-the-fly decompression of dataset files",
      [](ParseState& st, const char*) {
        st.config.no_decompress = true;
        return true;
      }},
     {'x', nullptr, "extension", nullptr, false, false, "load given extension module (.so file)",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'x'); }},
+     refuse_extension},
     {'X', nullptr, "extarg", nullptr, false, false, "pass extarg to extension init routine",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'X'); }},
-    {'d', nullptr, nullptr, nullptr, false, false,
-     "dump all zones in BIND format to standard output and exit",
-     [](ParseState& st, const char*) { return note_unsupported(st, 'd'); }},
+     refuse_extension},
+    {'d', nullptr, nullptr, nullptr, false, true, "dump all zones in BIND format to standard output and exit",
+     [](ParseState& st, const char*) {
+       st.config.dump = true;
+       return true;
+     }},
     {'h', "help", nullptr, nullptr, false, true, "print this help and exit",
      [](ParseState& st, const char*) {
        st.help = true;
@@ -343,7 +378,7 @@ std::string usage_text() {
     if (o.arg != nullptr) line += std::string(" ") + o.arg;
     line += std::string(" - ") + o.help;
     if (o.default_text != nullptr) line += std::string(" (") + o.default_text + ")";
-    if (!o.supported) line += " [not supported yet]";
+    if (!o.supported) line += " [not supported]";
     s += line + "\n";
   }
   s += "each zone specified using `name:type:file,file...'\n";
@@ -405,12 +440,7 @@ ParseResult parse_command_line(int argc, char* argv[]) {
     }
   }
 
-  if (st.first_unsupported != 0) {
-    const char name[2] = {st.first_unsupported, '\0'};
-    st.errors.push_back(std::string("option -") + name + " is not supported yet");
-    return exit_with(st, 1);
-  }
-  if (st.config.bind.empty()) {
+  if (st.config.bind.empty() && !st.config.dump) {
     st.errors.emplace_back("no address to listen on (-b option) specified");
     return exit_with(st, 1);
   }

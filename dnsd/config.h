@@ -28,20 +28,31 @@ struct TtlConfig {
 };
 
 struct Config {
-  std::vector<std::string> bind;   // -b texts, in order, as given ("host[/port]")
-  int family = 0;                  // -4: AF_INET, -6: AF_INET6, default AF_UNSPEC (0)
-  bool foreground = false;         // -n
-  std::string workdir;             // -w (empty: stay)
-  std::string pidfile;             // -p (empty: none)
-  TtlConfig ttl;                   // -t
-  bool lazy = false;               // -a (true) / -A (false, the default)
-  bool accept_host_bits = false;   // -e
-  bool no_decompress = false;      // -C
-  int version_mode = 0;            // -v count, capped at 2
-  unsigned workers = 1;            // --workers (default: available parallelism)
-  unsigned tcp_max_conns = 1024;   // --tcp-max-conns, per worker
-  unsigned tcp_idle_timeout = 10;  // --tcp-idle-timeout, seconds
-  std::vector<std::string> zones;  // zone specs (name:type:file,...), as given
+  std::vector<std::string> bind;      // -b texts, in order, as given ("host[/port]")
+  int family = 0;                     // -4: AF_INET, -6: AF_INET6, default AF_UNSPEC (0)
+  bool foreground = false;            // -n
+  std::string workdir;                // -w (empty: stay)
+  std::string pidfile;                // -p (empty: none)
+  TtlConfig ttl;                      // -t
+  bool lazy = false;                  // -a (true) / -A (false, the default)
+  bool accept_host_bits = false;      // -e
+  bool no_decompress = false;         // -C
+  int version_mode = 0;               // -v count, capped at 2
+  std::string user;                   // -u user[:group], as given (empty: none)
+  std::string rootdir;                // -r (empty: no chroot)
+  std::uint32_t check_interval = 60;  // -c, seconds; 0: no automatic reload checks
+  bool quickstart = false;            // -q
+  std::string logfile;                // -l without its '+' ("-": stdout; empty: no query log)
+  bool log_unbuffered = false;        // -l +file
+  std::string statsfile;              // -s without its '+' (empty: none)
+  bool stats_delta = false;           // -s +file: counters relative to the previous line
+  bool fork_on_reload = false;        // -f: accepted; reloads never stop answering anyway
+  bool dump = false;                  // -d
+  int syslog_facility = 0;            // -F, a LOG_* facility value (default LOG_DAEMON)
+  unsigned workers = 1;               // --workers (default: available parallelism)
+  unsigned tcp_max_conns = 1024;      // --tcp-max-conns, per worker
+  unsigned tcp_idle_timeout = 10;     // --tcp-idle-timeout, seconds
+  std::vector<std::string> zones;     // zone specs (name:type:file,...), as given
 };
 
 /// What main() should do after parsing.
@@ -69,7 +80,7 @@ struct OptionSpec {
   const char* default_text;  // default shown in the help; applied through `apply` when
                              // `default_applies` (nullptr: none)
   bool default_applies;
-  bool supported;  // false: accepted for syntax, then refused
+  bool supported;  // false: refused with a message (-x, -X: no extension modules)
   const char* help;
   /// Applies one occurrence (arg is nullptr for options without one). Returns false after
   /// adding an error message to the state.

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <vector>
 
 namespace {
@@ -73,7 +74,10 @@ TEST_CASE("config: the usage text lists every option of the table once") {
   }
   CHECK(usage.find("-t def[:min[:max]] - default TTL value to set in answers") != std::string::npos);
   CHECK(usage.find("(35m)") != std::string::npos);
-  CHECK(usage.find(" -u user[:group] - run as this user:group [not supported yet]") != std::string::npos);
+  CHECK(usage.find(" -x extension - load given extension module (.so file) [not supported]") !=
+        std::string::npos);
+  CHECK(usage.find(" -c check - time interval to check for data file updates (0: never) (1m)") !=
+        std::string::npos);
 }
 
 TEST_CASE("config: the short options are exactly rbldnsd's getopt string") {
@@ -118,6 +122,17 @@ TEST_CASE("config: defaults") {
   CHECK(c.workers >= 1);
   CHECK(c.tcp_max_conns == 1024);
   CHECK(c.tcp_idle_timeout == 10);
+  CHECK(c.user.empty());
+  CHECK(c.rootdir.empty());
+  CHECK(c.check_interval == 60);
+  CHECK_FALSE(c.quickstart);
+  CHECK(c.logfile.empty());
+  CHECK_FALSE(c.log_unbuffered);
+  CHECK(c.statsfile.empty());
+  CHECK_FALSE(c.stats_delta);
+  CHECK_FALSE(c.fork_on_reload);
+  CHECK_FALSE(c.dump);
+  CHECK(c.syslog_facility == LOG_DAEMON);
 }
 
 TEST_CASE("config: flags and values") {
@@ -163,6 +178,23 @@ TEST_CASE("config: flags and values") {
       {{"-t", "10:0:0"}, [](const Config& c) { return c.ttl.def == 10; }},
       {{"-t", "4294967295"}, [](const Config& c) { return c.ttl.def == 4294967295U; }},
       {{"-t", "71582788m"}, [](const Config& c) { return c.ttl.def == 4294967280U; }},
+      {{"-u", "rbldns"}, [](const Config& c) { return c.user == "rbldns"; }},
+      {{"-u", "65534:65534"}, [](const Config& c) { return c.user == "65534:65534"; }},
+      {{"-r", "/var/lib/rbldns"}, [](const Config& c) { return c.rootdir == "/var/lib/rbldns"; }},
+      {{"-c", "0"}, [](const Config& c) { return c.check_interval == 0; }},
+      {{"-c", "5m"}, [](const Config& c) { return c.check_interval == 300; }},
+      {{"-c", "30"}, [](const Config& c) { return c.check_interval == 30; }},
+      {{"-q"}, [](const Config& c) { return c.quickstart; }},
+      {{"-f"}, [](const Config& c) { return c.fork_on_reload; }},
+      {{"-d"}, [](const Config& c) { return c.dump; }},
+      {{"-l", "query.log"}, [](const Config& c) { return c.logfile == "query.log" && !c.log_unbuffered; }},
+      {{"-l", "+query.log"}, [](const Config& c) { return c.logfile == "query.log" && c.log_unbuffered; }},
+      {{"-l", "-"}, [](const Config& c) { return c.logfile == "-" && !c.log_unbuffered; }},
+      {{"-l", "+-"}, [](const Config& c) { return c.logfile == "-" && c.log_unbuffered; }},
+      {{"-s", "stats"}, [](const Config& c) { return c.statsfile == "stats" && !c.stats_delta; }},
+      {{"-s", "+stats"}, [](const Config& c) { return c.statsfile == "stats" && c.stats_delta; }},
+      {{"-F", "local3"}, [](const Config& c) { return c.syslog_facility == LOG_LOCAL3; }},
+      {{"-F", "mail"}, [](const Config& c) { return c.syslog_facility == LOG_MAIL; }},
       {{"--workers", "4"}, [](const Config& c) { return c.workers == 4; }},
       {{"--workers=1"}, [](const Config& c) { return c.workers == 1; }},
       {{"--tcp-max-conns", "100"}, [](const Config& c) { return c.tcp_max_conns == 100; }},
@@ -217,6 +249,7 @@ TEST_CASE("config: errors with their messages and exit status") {
       // what has to be there
       {{"x:ip4set:f"}, {"no address to listen on (-b option) specified"}},
       {{"-n"}, {"no address to listen on (-b option) specified"}},
+      {{"-d"}, {"no zone(s) to service specified (-h for help)"}},  // -d needs no -b
       {{"-b", "127.0.0.1/0"}, {"no zone(s) to service specified (-h for help)"}},
       {{"-b", "nosuch.invalid"}, {"no zone(s) to service specified (-h for help)"}},
       // -b
@@ -256,24 +289,15 @@ TEST_CASE("config: errors with their messages and exit status") {
       {with_basics({"-t", "5 :10"}), {"inconsistent def:min:max ttl: 5:10:0"}},
       // checked in order: a bad -t before the -b syntax (rbldnsd checks -b after getopt)
       {{"-b", "/5", "-t", "0"}, {"invalid ttl (-t) value `0'"}},
-      // the options of a later issue: syntax first, then refused
-      {with_basics({"-u", "rbldns"}), {"option -u is not supported yet"}},
-      {with_basics({"-r", "/var/lib/rbldns"}), {"option -r is not supported yet"}},
       {with_basics({"-c", "x"}), {"invalid check interval (-c) value `x'"}},
       {with_basics({"-c", ""}), {"invalid check interval (-c) value `'"}},
-      {with_basics({"-c", "1m"}), {"option -c is not supported yet"}},
-      {with_basics({"-c", "0"}), {"option -c is not supported yet"}},
-      {with_basics({"-q"}), {"option -q is not supported yet"}},
-      {with_basics({"-l", "+-"}), {"option -l is not supported yet"}},
-      {with_basics({"-s", "stats"}), {"option -s is not supported yet"}},
-      {with_basics({"-f"}), {"option -f is not supported yet"}},
-      {with_basics({"-d"}), {"option -d is not supported yet"}},
+      {with_basics({"-c", "5x"}), {"invalid check interval (-c) value `5x'"}},
       {with_basics({"-F", "foo"}), {"log facility foo is not valid"}},
-      {with_basics({"-F", "local3"}), {"option -F is not supported yet"}},
-      {with_basics({"-x", "ext.so"}), {"option -x is not supported yet"}},
-      {with_basics({"-X", "arg"}), {"option -X is not supported yet"}},
-      {with_basics({"-q", "-u", "nobody"}), {"option -q is not supported yet"}},  // the first one used
-      {{"-u", "nobody"}, {"option -u is not supported yet"}},
+      {with_basics({"-F", "LOCAL3"}), {"log facility LOCAL3 is not valid"}},
+      // extension modules: refused at once, as by Debian's rbldnsd
+      {with_basics({"-x", "ext.so"}), {"extension support is not compiled in"}},
+      {with_basics({"-X", "arg"}), {"extension support is not compiled in"}},
+      {{"-X", "arg"}, {"extension support is not compiled in"}},
       // long options
       {with_basics({"--workers", "0"}), {"invalid --workers value `0' (1..1024)"}},
       {with_basics({"--workers", "1025"}), {"invalid --workers value `1025' (1..1024)"}},
