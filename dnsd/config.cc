@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <getopt.h>
 #include <limits>
 #include <sys/socket.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <utility>
 
 namespace fastrbl::dnsd {
@@ -176,7 +178,8 @@ const std::array<OptionSpec, 27> kOptionTable = {{
        return true;
      }},
     {'b', nullptr, "address[/port]", nullptr, false, true,
-     "bind to (listen on) this address, UDP and TCP (required; repeatable, 20 max; port 0: any free port)",
+     "bind to (listen on) this address, UDP and TCP (required unless socket-activated; repeatable, 20 max; "
+     "port 0: any free port)",
      apply_bind},
     {'4', nullptr, nullptr, nullptr, false, true, "use IPv4 socket type",
      [](ParseState& st, const char*) {
@@ -333,6 +336,15 @@ ParseResult exit_with(ParseState& st, int code) {
   return r;
 }
 
+// systemd socket activation (sd_listen_fds' test): then -b is optional, as in the Debian
+// rbldnsd build.
+bool socket_activated() {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  if (pid == nullptr || fds == nullptr) return false;
+  return std::strtol(pid, nullptr, 10) == static_cast<long>(::getpid()) && std::strtol(fds, nullptr, 10) > 0;
+}
+
 ParseResult usage_error(ParseState& st) {
   st.errors.push_back("type `fastrbld -h' for help");
   return exit_with(st, 1);
@@ -440,7 +452,7 @@ ParseResult parse_command_line(int argc, char* argv[]) {
     }
   }
 
-  if (st.config.bind.empty() && !st.config.dump) {
+  if (st.config.bind.empty() && !st.config.dump && !socket_activated()) {
     st.errors.emplace_back("no address to listen on (-b option) specified");
     return exit_with(st, 1);
   }

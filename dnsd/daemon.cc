@@ -49,7 +49,14 @@ Daemon::~Daemon() {
   if (ready_fd_ >= 0) ::close(ready_fd_);
 }
 
-core::Status Daemon::detach() {
+core::Status Daemon::use_syslog(int facility) {
+  ::openlog(core::log_program(), LOG_PID, facility);
+  core::set_log_sink(syslog_sink);
+  syslog_ = true;
+  return core::Status::ok();
+}
+
+core::Status Daemon::detach(int facility) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     const int err = errno;
@@ -74,14 +81,13 @@ core::Status Daemon::detach() {
   ::close(fds[0]);
   ready_fd_ = fds[1];
   ::setsid();
-  ::openlog(core::log_program(), LOG_PID, LOG_DAEMON);
-  core::set_log_sink(syslog_sink);
-  return core::Status::ok();
+  return use_syslog(facility);
 }
 
 void Daemon::ready() {
-  if (ready_fd_ < 0) return;
+  if (!syslog_) return;
   g_console.store(false, std::memory_order_relaxed);
+  if (ready_fd_ < 0) return;  // no fork: stdout/stderr stay (systemd's journal)
   const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null_fd >= 0) {
     ::dup2(null_fd, STDIN_FILENO);

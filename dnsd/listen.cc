@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -175,9 +176,61 @@ void ListenSet::close_all() noexcept {
 
 void ListenSet::take_fds(unsigned w, std::vector<int>* udp, std::vector<int>* tcp) {
   for (ListenAddress& a : addresses_) {
-    udp->push_back(std::exchange(a.udp_fds[w], -1));
-    tcp->push_back(std::exchange(a.tcp_fds[w], -1));
+    if (w < a.udp_fds.size()) udp->push_back(std::exchange(a.udp_fds[w], -1));
+    if (w < a.tcp_fds.size()) tcp->push_back(std::exchange(a.tcp_fds[w], -1));
   }
+}
+
+core::Status ListenSet::adopt(const std::vector<int>& fds, unsigned workers) {
+  for (int fd : fds) {
+    auto fail = [fd](const char* what) {
+      const int err = errno;
+      return core::Status::error("inherited socket " + std::to_string(fd) + ": " +
+                                 (err != 0 ? std::string(what) + ": " + std::strerror(err) : what));
+    };
+    errno = 0;
+    int type = 0;
+    socklen_t tlen = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0) return fail("getsockopt");
+    int listening = 0;
+    tlen = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &tlen) != 0) return fail("getsockopt");
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail("getsockname");
+    errno = 0;
+    if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) return fail("not an IPv4 or IPv6 socket");
+    if (type != SOCK_DGRAM && !(type == SOCK_STREAM && listening != 0)) {
+      return fail("neither a datagram nor a listening stream socket");
+    }
+    if (addresses_.size() >= kMaxListenAddresses) {
+      return core::Status::error("too many addresses to listen on (" + std::to_string(kMaxListenAddresses) +
+                                 " max)");
+    }
+    ListenAddress* a = nullptr;
+    for (ListenAddress& b : addresses_)
+      if (same_address(ss, len, b.addr, b.addr_len)) a = &b;
+    if (a == nullptr) {
+      addresses_.emplace_back();
+      a = &addresses_.back();
+      a->addr = ss;
+      a->addr_len = len;
+      a->text = format_address(as_sockaddr(ss), len);
+    }
+    std::vector<int>& mine = type == SOCK_DGRAM ? a->udp_fds : a->tcp_fds;
+    if (!mine.empty()) return fail("a second socket of the same kind on the same address");
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+      return fail("fcntl");
+    }
+    mine.push_back(fd);
+    for (unsigned w = 1; w < workers; ++w) {
+      const int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (d < 0) return fail("dup");
+      mine.push_back(d);
+    }
+  }
+  return core::Status::ok();
 }
 
 core::Status ListenSet::open(const Config& config, unsigned workers) {

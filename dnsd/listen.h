@@ -30,8 +30,8 @@ struct ListenAddress {
   sockaddr_storage addr{};  // with the actual port
   socklen_t addr_len = 0;
   std::string text;          // "127.0.0.1/5353", "::1/53" (numeric, actual port)
-  std::vector<int> udp_fds;  // one per worker
-  std::vector<int> tcp_fds;  // one per worker, already listening
+  std::vector<int> udp_fds;  // one per worker (none: TCP only, when inherited)
+  std::vector<int> tcp_fds;  // one per worker, already listening (none: UDP only, when inherited)
 };
 
 class ListenSet {
@@ -48,10 +48,17 @@ class ListenSet {
   /// on (20 max)", "unable to bind to <addr>/<port>: <reason>" (with " (TCP)" for TCP).
   core::Status open(const Config& config, unsigned workers);
 
+  /// Socket activation: takes the inherited descriptors `fds` (datagram sockets and
+  /// listening stream sockets; anything else is an error) and shares each with every
+  /// worker (the first worker gets the descriptor, the others dup()s of it). A UDP and a
+  /// TCP socket on the same address make one ListenAddress; an address may have only one
+  /// of the two. Errors: "inherited socket N: <reason>".
+  core::Status adopt(const std::vector<int>& fds, unsigned workers);
+
   const std::vector<ListenAddress>& addresses() const noexcept { return addresses_; }
 
-  /// Moves out the descriptors of worker `w`: UDP then TCP, one of each per address, in
-  /// address order. The caller owns them afterwards.
+  /// Moves out the descriptors of worker `w`: UDP then TCP, at most one of each per
+  /// address, in address order. The caller owns them afterwards.
   void take_fds(unsigned w, std::vector<int>* udp, std::vector<int>* tcp);
 
  private:

@@ -1,15 +1,19 @@
 // fastrbld: the server. Start-up order (rbldnsd's where it has one, compat §2):
-// parse the command line -> bind every socket (UDP and TCP) and log "listening on" with
-// the actual port -> detach (unless -n) -> pidfile -> chdir (-w) -> load the zones ->
-// start the workers -> log "started" -> tell the parent we are up -> serve until
-// SIGTERM/SIGINT. Any start-up error is fatal: "fastrbld: <message>" on stderr, exit 1.
+// parse the command line -> bind every socket (UDP and TCP; plus those inherited by
+// systemd socket activation) and log "listening on" with the actual port -> resolve -u
+// -> detach (unless -n or a systemd Type=notify service) -> pidfile -> chroot (-r) ->
+// chdir (-w) -> drop privileges -> load the zones -> start the workers -> log "started"
+// -> tell the parent (and systemd) we are up -> serve until SIGTERM/SIGINT. Any start-up
+// error is fatal: "fastrbld: <message>" on stderr, exit 1.
 
 #include "core/log.h"
 #include "dnsd/config.h"
 #include "dnsd/daemon.h"
 #include "dnsd/listen.h"
+#include "dnsd/privileges.h"
 #include "dnsd/query.h"
 #include "dnsd/server.h"
+#include "dnsd/systemd.h"
 #include "loader/load.h"
 
 #include <cerrno>
@@ -67,16 +71,26 @@ int run(int argc, char** argv) {
 
   dnsd::ListenSet listen;
   Status s = listen.open(config, config.workers);
+  if (s.is_ok()) s = listen.adopt(dnsd::inherited_sockets(), config.workers);
   if (!s.is_ok()) return fatal(s);
   for (const dnsd::ListenAddress& a : listen.addresses()) FASTRBL_LOG_INFO("listening on %s", a.text.c_str());
 
+  auto identity = dnsd::resolve_identity(config.user, ::getuid());
+  if (!identity.is_ok()) return fatal(identity.status());
+
   dnsd::Daemon daemon;
   if (!config.foreground) {
-    s = daemon.detach();  // the parent exits inside, with the child's verdict
+    // Under systemd (Type=notify) the started process is the service: no fork.
+    s = dnsd::under_notify() ? daemon.use_syslog(config.syslog_facility)
+                             : daemon.detach(config.syslog_facility);
+    if (!s.is_ok()) return fatal(s);  // (the parent of a fork exits inside detach())
+  }
+  if (!config.pidfile.empty()) {  // relative to the starting directory, before chroot and setuid
+    s = dnsd::write_pidfile(config.pidfile);
     if (!s.is_ok()) return fatal(s);
   }
-  if (!config.pidfile.empty()) {  // relative to the starting directory, as rbldnsd
-    s = dnsd::write_pidfile(config.pidfile);
+  if (!config.rootdir.empty()) {
+    s = dnsd::enter_root(config.rootdir);
     if (!s.is_ok()) return fatal(s);
   }
   if (!config.workdir.empty() && ::chdir(config.workdir.c_str()) != 0) {
@@ -84,6 +98,8 @@ int run(int argc, char** argv) {
     FASTRBL_LOG_ERROR("unable to chdir to %s: %s", config.workdir.c_str(), std::strerror(err));
     return 1;
   }
+  s = dnsd::drop_privileges(identity.value());
+  if (!s.is_ok()) return fatal(s);
 
   loader::LoadOptions options;
   options.default_ttl = config.ttl.def;
@@ -107,6 +123,7 @@ int run(int argc, char** argv) {
   FASTRBL_LOG_INFO("%s started (%zu socket(s), %zu zone(s))", dnsd::version_string(),
                    listen.addresses().size(), zones);
   daemon.ready();
+  dnsd::notify("READY=1");
   return server.run();
 }
 

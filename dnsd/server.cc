@@ -2,6 +2,7 @@
 
 #include "core/log.h"
 #include "dnsd/listen.h"
+#include "dnsd/systemd.h"
 
 #include <cstring>
 #include <pthread.h>
@@ -122,6 +123,7 @@ void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
     return;
   }
   FASTRBL_LOG_INFO("terminating");
+  notify("STOPPING=1");
   s->stop_workers();
   for (uv_signal_t* h : {&s->sigterm_, &s->sigint_, &s->sighup_, &s->sigusr1_, &s->sigusr2_})
     close_if_open(as_handle(h));

@@ -17,4 +17,12 @@ and 127.0.0.1, which is not (NXDOMAIN):
 
 Stop it with Ctrl-C.
 MSG
+# Started as root, fastrbld (like rbldnsd) gives up root before it reads the data: run
+# as nobody, from a copy of the data that nobody can read.
+if [ "$(id -u)" -eq 0 ]; then
+  data=$(mktemp -d /tmp/fastrbl-demo.XXXXXX)
+  cp "$top/etc/demo/bl.ip4set" "$data/"
+  chmod 755 "$data" && chmod 644 "$data/bl.ip4set"
+  exec "$bin" -n -u nobody -w "$data" -b 127.0.0.1/5353 bl.example:ip4set:bl.ip4set
+fi
 exec "$bin" -n -b 127.0.0.1/5353 bl.example:ip4set:"$top/etc/demo/bl.ip4set"

@@ -7,7 +7,7 @@
 set -eu
 
 pkgs="cmake ninja-build g++ make pkg-config git clang-format
-      libuv1-dev liblmdb-dev lmdb-utils libroaring-dev libldns-dev zlib1g-dev
+      libuv1-dev liblmdb-dev lmdb-utils libroaring-dev libldns-dev zlib1g-dev libsystemd-dev
       libbenchmark-dev catch2
       dnsutils ldnsutils rbldnsd"
 for arg in "$@"; do

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -11,8 +13,10 @@
 #include <signal.h>
 #include <sstream>
 #include <stdlib.h>
+#include <string_view>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -35,8 +39,11 @@ using Millis = std::chrono::milliseconds;
 
 std::string binary() { return std::string(FASTRBL_BINARY_DIR) + "/dnsd/fastrbld"; }
 
-// fork + exec with stdout and stderr on pipes (non-blocking read ends).
-pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* out_fd, int* err_fd) {
+// fork + exec with stdout and stderr on pipes (non-blocking read ends). `env` is added to
+// the environment; `pass_fds` become descriptors 3, 4, ... of the child, announced with
+// LISTEN_FDS and LISTEN_PID (the child's own pid) as systemd's socket activation does.
+pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* out_fd, int* err_fd,
+            const std::vector<std::string>& env = {}, const std::vector<int>& pass_fds = {}) {
   int out[2];
   int err[2];
   REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
@@ -47,6 +54,26 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* o
   std::vector<char*> argv;
   for (std::string& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  auto overridden = [&env](std::string_view v) {
+    for (const std::string& e : env)
+      if (v.substr(0, v.find('=') + 1) == std::string_view(e).substr(0, e.find('=') + 1)) return true;
+    return false;
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view v(*e);
+    if (v.rfind("LISTEN_", 0) != 0 && v.rfind("NOTIFY_SOCKET=", 0) != 0 && !overridden(v))
+      env_strings.emplace_back(v);
+  }
+  env_strings.insert(env_strings.end(), env.begin(), env.end());
+  if (!pass_fds.empty()) {
+    env_strings.push_back("LISTEN_FDS=" + std::to_string(pass_fds.size()));
+    env_strings.push_back("LISTEN_PID=" + std::string(20, ' '));  // the child writes its pid here
+  }
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  char* listen_pid = pass_fds.empty() ? nullptr : envp[envp.size() - 2] + std::strlen("LISTEN_PID=");
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -56,7 +83,20 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* o
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
-    ::execv(argv[0], argv.data());
+    if (listen_pid != nullptr) {
+      // First move every passed descriptor above the target range, then into place.
+      std::array<int, 16> moved{};
+      for (std::size_t i = 0; i < pass_fds.size() && i < moved.size(); ++i)
+        moved[i] = ::fcntl(pass_fds[i], F_DUPFD, 100);
+      for (std::size_t i = 0; i < pass_fds.size() && i < moved.size(); ++i)
+        ::dup2(moved[i], 3 + static_cast<int>(i));  // dup2 clears FD_CLOEXEC
+      char digits[20];
+      int n = 0;
+      for (long v = ::getpid(); v > 0; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+      for (int i = 0; i < n; ++i) listen_pid[i] = digits[n - 1 - i];
+      listen_pid[n] = '\0';
+    }
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(out[1]);
@@ -131,6 +171,7 @@ std::string make_temp_dir() {
   char tmpl[] = "/tmp/fastrbl-it-XXXXXX";
   const char* d = ::mkdtemp(tmpl);
   REQUIRE(d != nullptr);
+  REQUIRE(::chmod(d, 0755) == 0);  // readable by the user a root-started server becomes
   return d;
 }
 
@@ -168,16 +209,22 @@ void ServerProcess::start(const ServerOptions& options) {
   }
   args.emplace_back("-w");
   args.push_back(dir_);
+  // As root (CI), fastrbld refuses to keep root and would become user rbldns: name one.
+  if (options.auto_user && ::getuid() == 0 &&
+      std::find(options.args.begin(), options.args.end(), "-u") == options.args.end()) {
+    args.emplace_back("-u");
+    args.emplace_back("nobody");
+  }
   args.insert(args.end(), options.args.begin(), options.args.end());
   for (const std::string& b : options.binds) {
     args.emplace_back("-b");
     args.push_back(b);
   }
   args.push_back(options.zone);
-  const pid_t first = spawn(args, dir_, &out_fd_, &err_fd_);
+  const pid_t first = spawn(args, dir_, &out_fd_, &err_fd_, options.env, options.pass_fds);
   pid_ = first;
   const auto deadline = Clock::now() + Millis(20000);
-  if (options.foreground) {
+  if (options.foreground || !options.forks) {
     pump(&out_fd_, &err_fd_, &out_, &err_, deadline,
          [&] { return out_.find(" started (") != std::string::npos; });
   } else {
@@ -252,11 +299,12 @@ int ServerProcess::stop(Millis timeout, int signum) {
   return code;
 }
 
-RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd, Millis timeout) {
+RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd, Millis timeout,
+                       const std::vector<std::string>& env, const std::vector<int>& pass_fds) {
   RunResult r;
   int out_fd = -1;
   int err_fd = -1;
-  const pid_t pid = spawn(args, cwd, &out_fd, &err_fd);
+  const pid_t pid = spawn(args, cwd, &out_fd, &err_fd, env, pass_fds);
   const auto deadline = Clock::now() + timeout;
   pump(&out_fd, &err_fd, &r.out, &r.err, deadline, [] { return false; });
   r.exit_code = wait_exit(pid, deadline);

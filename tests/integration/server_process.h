@@ -1,12 +1,12 @@
 #pragma once
 // The real fastrbld binary as a child process, for the integration tests.
 //
-// ServerProcess writes the data file into a fresh temporary directory, starts
-// FASTRBL_BINARY_DIR/dnsd/fastrbld with `-n -b 127.0.0.1/0` (or the given addresses) and
-// the zone spec, and reads its stdout until the "started" line, learning the ports from
-// the "listening on" lines. Every wait is bounded. The destructor kills the server by PID
-// (SIGKILL) if it is still running, reaps it and removes the directory, so a failing test
-// never leaves a server behind. run_fastrbld() runs the binary to completion for start-up
+// ServerProcess writes the data file into a fresh temporary directory (mode 0755), starts
+// FASTRBL_BINARY_DIR/dnsd/fastrbld with `-n -b 127.0.0.1/0` (or the given addresses),
+// `-u nobody` when the test runs as root and names no -u itself, and the zone spec, and reads its stdout
+// until the "started" line, learning the ports from the "listening on" lines. Every wait is bounded. The
+// destructor kills the server by PID (SIGKILL) if it is still running, reaps it and removes the directory, so
+// a failing test never leaves a server behind. run_fastrbld() runs the binary to completion for start-up
 // error tests. Thread safety: one object per test thread.
 
 #include "dns_client.h"
@@ -28,6 +28,10 @@ struct ServerOptions {
   std::string data = kDefaultData;                   // contents of data.txt
   std::string zone = "bl.example:ip4set:data.txt";   // relative to the temporary dir (-w)
   bool foreground = true;                            // -n; false: daemon mode with -p
+  bool forks = true;             // without -n: the starting process forks and exits (false: Type=notify)
+  bool auto_user = true;         // as root, add -u nobody unless args has -u
+  std::vector<std::string> env;  // added to the environment ("NAME=value")
+  std::vector<int> pass_fds;     // inherited as 3, 4, ... with LISTEN_FDS/LISTEN_PID
 };
 
 /// Default options plus extra command-line options.
@@ -80,9 +84,11 @@ struct RunResult {
   std::string err;
 };
 
-/// Runs fastrbld with `args` in `cwd` until it exits (at most `timeout`).
+/// Runs fastrbld with `args` in `cwd` until it exits (at most `timeout`), with `env` added
+/// to its environment and `pass_fds` inherited as in ServerOptions.
 RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd,
-                       std::chrono::milliseconds timeout = std::chrono::milliseconds(15000));
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(15000),
+                       const std::vector<std::string>& env = {}, const std::vector<int>& pass_fds = {});
 
 /// A fresh temporary directory (removed by the caller with remove_dir()).
 std::string make_temp_dir();
