@@ -34,10 +34,17 @@ struct WorkerLimits {
   unsigned tcp_idle_timeout = 10;  // seconds
 };
 
+/// What a worker counts and logs (query_stats.h, query_log.h).
+struct WorkerReporting {
+  std::size_t zones = 0;                    // zones per snapshot (fixed by the command line)
+  const QueryLogFile* query_log = nullptr;  // null or not enabled(): no query log
+};
+
 class Worker {
  public:
+  /// `reporting.query_log`, if set, must outlive the worker.
   Worker(std::size_t index, const AnswerConfig& answer_config, SnapshotHolder& holder,
-         const WorkerLimits& limits);
+         const WorkerLimits& limits, const WorkerReporting& reporting = {});
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -55,10 +62,17 @@ class Worker {
   void join();
 
   const WorkerStats& stats() const noexcept { return ctx_.stats; }
+  /// Any thread: the per-zone query counters (single writer: this worker).
+  const QueryCounters& query_counters() const noexcept { return *ctx_.counters; }
+  /// Any thread: query log lines lost to failed writes.
+  std::uint64_t query_log_dropped() const noexcept {
+    return ctx_.query_log ? ctx_.query_log->dropped().get() : 0;
+  }
   bool using_recvmmsg() const noexcept;
 
  private:
   static void on_async(uv_async_t* async) noexcept;
+  static void on_log_timer(uv_timer_t* timer) noexcept;
   void close_handles() noexcept;
   void run() noexcept;
   void drain_loop() noexcept;
@@ -67,6 +81,7 @@ class Worker {
   uv_loop_t loop_{};
   bool loop_ready_ = false;
   uv_async_t async_{};
+  uv_timer_t log_timer_{};  // flushes the query log buffer every second
   std::unique_ptr<UdpIo> udp_;
   std::unique_ptr<TcpIo> tcp_;
   WorkerLimits limits_;
