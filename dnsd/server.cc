@@ -3,11 +3,13 @@
 #include "core/log.h"
 #include "dnsd/listen.h"
 
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <pthread.h>
 #include <signal.h>
 #include <string>
+#include <thread>
 
 namespace fastrbl::dnsd {
 
@@ -113,7 +115,22 @@ void Server::open_query_log() {
   if (!config_.logfile.empty()) query_log_.open(config_.logfile, config_.log_unbuffered);
 }
 
-void Server::reopen_query_log() { query_log_.reopen(); }
+// Lines of queries answered before the signal belong in the old file (rbldnsd flushes
+// its buffer as it closes the file): every running worker writes out its buffer first,
+// waited for at most a second, then the new file takes over the descriptor.
+void Server::reopen_query_log() {
+  if (!query_log_.enabled()) return;
+  const std::uint64_t seq = ++log_flush_seq_;
+  if (started_) {
+    for (auto& w : workers_) w->request_log_flush(seq);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (auto& w : workers_) {
+      while (!w->log_flushed(seq) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  query_log_.reopen();
+}
 
 QueryTotals Server::query_totals() const {
   QueryTotals t;

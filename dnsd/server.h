@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -78,6 +79,7 @@ class Server {
   QueryLogFile query_log_;  // before workers_: outlives them
   std::unique_ptr<StatsReporter> reporter_;
   bool terminated_ = false;  // SIGTERM/SIGINT (not a failed start)
+  std::uint64_t log_flush_seq_ = 0;
   std::unique_ptr<SnapshotHolder> holder_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;

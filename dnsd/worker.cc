@@ -98,8 +98,18 @@ void Worker::join() {
 
 bool Worker::using_recvmmsg() const noexcept { return udp_ != nullptr && udp_->using_recvmmsg(); }
 
+void Worker::request_log_flush(std::uint64_t seq) noexcept {
+  log_flush_req_.store(seq, std::memory_order_release);
+  uv_async_send(&async_);
+}
+
 void Worker::on_async(uv_async_t* async) noexcept {
   auto* w = static_cast<Worker*>(async->data);
+  const std::uint64_t req = w->log_flush_req_.load(std::memory_order_acquire);
+  if (req != w->log_flush_ack_.load(std::memory_order_relaxed)) {
+    if (w->ctx_.query_log != nullptr) w->ctx_.query_log->flush();
+    w->log_flush_ack_.store(req, std::memory_order_release);
+  }
   if (w->stop_.load(std::memory_order_acquire)) {
     w->close_handles();
     return;

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -64,6 +65,12 @@ class Worker {
   const WorkerStats& stats() const noexcept { return ctx_.stats; }
   /// Any thread: the per-zone query counters (single writer: this worker).
   const QueryCounters& query_counters() const noexcept { return *ctx_.counters; }
+  /// Any thread: asks the worker to write out its query log buffer (request number
+  /// `seq`, increasing); log_flushed(seq) turns true once it has.
+  void request_log_flush(std::uint64_t seq) noexcept;
+  bool log_flushed(std::uint64_t seq) const noexcept {
+    return log_flush_ack_.load(std::memory_order_acquire) >= seq;
+  }
   /// Any thread: query log lines lost to failed writes.
   std::uint64_t query_log_dropped() const noexcept {
     return ctx_.query_log ? ctx_.query_log->dropped().get() : 0;
@@ -86,6 +93,8 @@ class Worker {
   std::unique_ptr<TcpIo> tcp_;
   WorkerLimits limits_;
   std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> log_flush_req_{0};
+  std::atomic<std::uint64_t> log_flush_ack_{0};
   std::thread thread_;
 };
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <sys/types.h>
+#include <utility>
 #include <vector>
 
 namespace fastrbl::test {
@@ -23,11 +24,17 @@ namespace fastrbl::test {
 extern const char* const kDefaultData;
 
 struct ServerOptions {
-  std::vector<std::string> args;                     // extra options, before -b
-  std::vector<std::string> binds = {"127.0.0.1/0"};  // one -b each
-  std::string data = kDefaultData;                   // contents of data.txt
-  std::string zone = "bl.example:ip4set:data.txt";   // relative to the temporary dir (-w)
-  bool foreground = true;                            // -n; false: daemon mode with -p
+  std::vector<std::string> args;                           // extra options, before -b
+  std::vector<std::string> binds = {"127.0.0.1/0"};        // one -b each
+  std::string data = kDefaultData;                         // contents of data.txt
+  std::string zone = "bl.example:ip4set:data.txt";         // relative to the temporary dir (-w)
+  bool foreground = true;                                  // -n; false: daemon mode with -p
+  std::vector<std::string> more_zones;                     // zone specs after `zone`
+  std::vector<std::pair<std::string, std::string>> files;  // more files: (name, contents)
+  /// Another server binary with rbldnsd's command line (e.g. /usr/sbin/rbldnsd for
+  /// differential tests); empty: fastrbld. The directory is then made world-writable,
+  /// because rbldnsd started as root runs as `-u nobody` and writes its -s/-l files there.
+  std::string program;
 };
 
 /// Default options plus extra command-line options.
