@@ -8,7 +8,8 @@
 // which adopts the current snapshot and runs the loop. wake() makes the worker check for
 // a newer snapshot even when no packet arrives; request_stop() makes it close all its
 // handles, after which the loop ends and the thread reports worker_exited() to the
-// SnapshotHolder. join() waits for that.
+// SnapshotHolder. join() waits for that. With a query log, a timer writes the worker's
+// log buffer out every second; request_log_flush() (SIGHUP) and the thread's end do too.
 // Ownership: the Worker owns its loop, handles and buffers; it borrows the AnswerConfig
 // and the SnapshotHolder, which must outlive it. Thread safety: wake(), request_stop()
 // and stats() may be called from any thread; everything else from the main thread.
