@@ -113,6 +113,9 @@ int run(int argc, char** argv) {
   const std::size_t zones = snapshot->zones().size();
 
   dnsd::Server server(config);
+  // The query log is opened after chroot (-r), chdir (-w) and dropping privileges (-u),
+  // as rbldnsd does: the file belongs to the user that serves.
+  server.open_query_log();
   s = server.init(listen, std::move(snapshot));
   if (!s.is_ok()) return fatal(s);
   s = server.start();

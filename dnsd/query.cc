@@ -50,6 +50,7 @@ class Reply {
   // Ends the response: the OPT record for EDNS queries, counts into the header.
   std::size_t finish(std::uint8_t ext_rcode = 0) noexcept {
     if (q_.edns == core::EdnsState::kPresent) w_.add_opt(kAdvertisedUdpSize, ext_rcode, 0, q_.edns_do);
+    info_->ext_rcode = ext_rcode;
     info_->ancount = w_.count(Section::kAnswer);
     info_->replied = true;
     return w_.finish();

@@ -39,6 +39,7 @@ struct AnswerInfo {
   bool parsed = false;       // the question was parsed
   std::ptrdiff_t zone = -1;  // index into snapshot.zones(), or -1 before/without a zone
   core::Rcode rcode = core::Rcode::kNoError;
+  std::uint8_t ext_rcode = 0;  // upper 8 bits of an extended rcode (OPT), e.g. 1: BADVERS
   std::uint16_t ancount = 0;
   std::uint16_t qtype = 0;
   std::uint16_t qclass = 0;

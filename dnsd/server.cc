@@ -4,10 +4,13 @@
 #include "dnsd/listen.h"
 #include "dnsd/systemd.h"
 
+#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <pthread.h>
 #include <signal.h>
 #include <string>
+#include <thread>
 
 namespace fastrbl::dnsd {
 
@@ -37,6 +40,12 @@ Server::~Server() {
 }
 
 core::Status Server::init(ListenSet& listen, std::shared_ptr<const zones::Snapshot> snapshot) {
+  std::vector<std::string> zone_names;
+  for (const zones::Zone& z : snapshot->zones()) zone_names.push_back(z.name.to_text());
+  WorkerReporting reporting;
+  reporting.zones = zone_names.size();
+  reporting.query_log = &query_log_;
+  reporter_ = std::make_unique<StatsReporter>(config_.statsfile, config_.stats_delta, std::move(zone_names));
   holder_ = std::make_unique<SnapshotHolder>(config_.workers);
   holder_->publish(std::move(snapshot));
 
@@ -58,7 +67,7 @@ core::Status Server::init(ListenSet& listen, std::shared_ptr<const zones::Snapsh
     std::vector<int> udp;
     std::vector<int> tcp;
     listen.take_fds(w, &udp, &tcp);
-    workers_.push_back(std::make_unique<Worker>(w, answer_config_, *holder_, limits));
+    workers_.push_back(std::make_unique<Worker>(w, answer_config_, *holder_, limits, reporting));
     core::Status s = workers_.back()->init(udp, tcp);
     if (!s.is_ok()) return s;
   }
@@ -90,6 +99,7 @@ core::Status Server::start() {
   }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   started_ = s.is_ok();
+  if (started_) reporter_->start(std::time(nullptr));
   return s;
 }
 
@@ -97,8 +107,61 @@ int Server::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);  // until on_signal() closes the control handles
   for (auto& w : workers_) w->join();
   holder_->collect();
+  if (terminated_) final_stats();
   log_totals();
   return 0;
+}
+
+void Server::open_query_log() {
+  if (!config_.logfile.empty()) query_log_.open(config_.logfile, config_.log_unbuffered);
+}
+
+// Lines of queries answered before the signal belong in the old file (rbldnsd flushes
+// its buffer as it closes the file): every running worker writes out its buffer first,
+// waited for at most a second, then the new file takes over the descriptor.
+void Server::reopen_query_log() {
+  if (!query_log_.enabled()) return;
+  const std::uint64_t seq = ++log_flush_seq_;
+  if (started_) {
+    for (auto& w : workers_) w->request_log_flush(seq);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (auto& w : workers_) {
+      while (!w->log_flushed(seq) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  query_log_.reopen();
+}
+
+QueryTotals Server::query_totals() const {
+  QueryTotals t;
+  t.zones.resize(reporter_ ? reporter_->zone_names().size() : 0);
+  for (const auto& w : workers_) w->query_counters().add_to(t);
+  return t;
+}
+
+void Server::write_stats_line() { reporter_->write_line(query_totals(), std::time(nullptr)); }
+
+// SIGUSR1: a stats file line and the counter log. SIGUSR2: the same, then the counters
+// start again from zero and the stats file gets a bare timestamp (rbldnsd's order).
+void Server::on_stats_signal(int signum) {
+  const std::time_t now = std::time(nullptr);
+  const QueryTotals totals = query_totals();
+  reporter_->write_line(totals, now);
+  reporter_->log_counters(totals, now);
+  if (signum == SIGUSR2) {
+    reporter_->reset(totals, now);
+    reporter_->write_timestamp(now);
+  }
+}
+
+// At SIGTERM/SIGINT, once the workers have stopped: a line, the counters, a timestamp.
+void Server::final_stats() {
+  const std::time_t now = std::time(nullptr);
+  const QueryTotals totals = query_totals();
+  reporter_->write_line(totals, now);
+  reporter_->log_counters(totals, now);
+  reporter_->write_timestamp(now);
 }
 
 void Server::publish(std::shared_ptr<const zones::Snapshot> snapshot) {
@@ -117,13 +180,18 @@ std::size_t Server::workers_using_recvmmsg() const noexcept {
 
 void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
   auto* s = static_cast<Server*>(handle->data);
-  if (signum != SIGTERM && signum != SIGINT) {
-    FASTRBL_LOG_WARN("ignoring signal %s: reloading and statistics are not implemented yet",
-                     strsignal(signum));
+  if (signum == SIGUSR1 || signum == SIGUSR2) {
+    s->on_stats_signal(signum);
+    return;
+  }
+  if (signum == SIGHUP) {
+    s->reopen_query_log();
+    FASTRBL_LOG_WARN("SIGHUP: query log reopened; reloading is not implemented yet");
     return;
   }
   FASTRBL_LOG_INFO("terminating");
   notify("STOPPING=1");
+  s->terminated_ = true;
   s->stop_workers();
   for (uv_signal_t* h : {&s->sigterm_, &s->sigint_, &s->sighup_, &s->sigusr1_, &s->sigusr2_})
     close_if_open(as_handle(h));

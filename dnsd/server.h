@@ -8,19 +8,26 @@
 // them), run() serves until SIGTERM or SIGINT, then stops the workers (uv_async), joins
 // them and returns the exit status. publish() hands a new snapshot to the workers (the
 // coming reload issue); retired snapshots are destroyed by a timer on this thread once
-// every worker has moved past them.
+// every worker has moved past them. Statistics (rbldnsd's, stats_report.h): SIGUSR1
+// writes a stats file line and logs the counters, SIGUSR2 does the same and then resets
+// them, SIGTERM/SIGINT end with a line, the counters and a bare timestamp. SIGHUP reopens
+// the query log (query_log.h).
 // Ownership: owns the workers, the SnapshotHolder and the AnswerConfig they borrow.
 // Thread safety: main thread only.
 
 #include "core/status.h"
 #include "dnsd/config.h"
 #include "dnsd/query.h"
+#include "dnsd/query_log.h"
+#include "dnsd/query_stats.h"
 #include "dnsd/snapshot_holder.h"
+#include "dnsd/stats_report.h"
 #include "dnsd/worker.h"
 
 #include <uv.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -48,14 +55,31 @@ class Server {
   /// Workers whose UDP sockets are read with recvmmsg.
   std::size_t workers_using_recvmmsg() const noexcept;
 
+  /// Opens the -l query log (if any). Call before init(), after privileges are dropped
+  /// and the working directory is set (rbldnsd opens it as the final user, relative to -w).
+  void open_query_log();
+  /// SIGHUP: reopens the query log file under the same descriptor (log rotation).
+  void reopen_query_log();
+  /// Appends a line to the -s stats file (SIGUSR1/SIGUSR2, and the -c check timer).
+  /// Requires: init() succeeded.
+  void write_stats_line();
+  /// The workers' query counters, summed (since start-up; resets are the reporter's).
+  QueryTotals query_totals() const;
+
  private:
   static void on_signal(uv_signal_t* handle, int signum) noexcept;
+  void on_stats_signal(int signum);
+  void final_stats();
   static void on_retire_timer(uv_timer_t* timer) noexcept;
   void stop_workers() noexcept;
   void log_totals() const;
 
   Config config_;
   AnswerConfig answer_config_;
+  QueryLogFile query_log_;  // before workers_: outlives them
+  std::unique_ptr<StatsReporter> reporter_;
+  bool terminated_ = false;  // SIGTERM/SIGINT (not a failed start)
+  std::uint64_t log_flush_seq_ = 0;
   std::unique_ptr<SnapshotHolder> holder_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;

@@ -219,9 +219,12 @@ void TcpIo::process(Conn* c) noexcept {
       break;
     }
     ctx_.stats.tcp_queries.add();
-    const std::size_t n = answer(*ctx_.snapshot, *ctx_.answer_config, std::span(c->in.data() + pos + 2, len),
+    const std::span<const std::uint8_t> query(c->in.data() + pos + 2, len);
+    AnswerInfo info;
+    const std::size_t n = answer(*ctx_.snapshot, *ctx_.answer_config, query,
                                  std::span(c->out.data() + c->out_len + 2, kTcpOutSize), Transport::kTcp,
-                                 c->peer_addr(), ctx_.state, nullptr);
+                                 c->peer_addr(), ctx_.state, &info);
+    ctx_.account(query, info, n, c->peer_addr());
     pos += 2 + len;
     c->last_active = uv_now(ctx_.loop);
     if (c != lru_head_) {
@@ -242,6 +245,7 @@ void TcpIo::process(Conn* c) noexcept {
     std::memmove(c->in.data(), c->in.data() + pos, c->in_len - pos);
     c->in_len -= pos;
   }
+  if (ctx_.query_log) ctx_.query_log->end_batch();
   send(c);
   finish_if_done(c);
 }

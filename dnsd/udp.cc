@@ -134,8 +134,10 @@ void UdpIo::answer_datagram(const Socket& s, std::span<const std::uint8_t> query
   if (pending_ > 0 && pending_fd_ != s.fd) flush();
   const std::size_t slot = pending_;
   std::uint8_t* out = out_.get() + slot * kUdpOutSize;
+  AnswerInfo info;
   const std::size_t n = answer(*ctx_.snapshot, *ctx_.answer_config, query, std::span(out, kUdpOutSize),
-                               Transport::kUdp, peer, ctx_.state, nullptr);
+                               Transport::kUdp, peer, ctx_.state, &info);
+  ctx_.account(query, info, n, peer);
   if (n == 0) {
     ctx_.stats.udp_dropped.add();
     return;
@@ -155,6 +157,7 @@ void UdpIo::answer_datagram(const Socket& s, std::span<const std::uint8_t> query
 }
 
 void UdpIo::flush() noexcept {
+  if (ctx_.query_log) ctx_.query_log->end_batch();
   if (pending_ == 0) return;
   std::size_t done = 0;  // slots handled: sent or failed
   std::size_t sent = 0;

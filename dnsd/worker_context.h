@@ -1,12 +1,16 @@
 #pragma once
 // WorkerContext: what the UDP and TCP code of one worker share: its loop, the answer
-// settings, the snapshot it currently uses, its answer() state and its counters.
+// settings, the snapshot it currently uses, its answer() state, its counters and its
+// query log buffer.
 //
 // Owned by the Worker; lives as long as the worker's loop. Thread safety: used only by
-// the worker's thread (and by the main thread before that thread starts), except `stats`,
-// which the control thread may read (see stats.h).
+// the worker's thread (and by the main thread before that thread starts), except `stats`
+// and `counters`, which the control thread may read (see stats.h, query_stats.h).
 
+#include "core/dns.h"
 #include "dnsd/query.h"
+#include "dnsd/query_log.h"
+#include "dnsd/query_stats.h"
 #include "dnsd/snapshot_holder.h"
 #include "dnsd/stats.h"
 
@@ -14,6 +18,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
+#include <memory>
+#include <span>
 
 namespace fastrbl::dnsd {
 
@@ -26,6 +33,26 @@ struct WorkerContext {
   std::uint64_t generation = 0;
   WorkerState state;
   WorkerStats stats;
+  std::unique_ptr<QueryCounters> counters;    // per zone; set by the Worker
+  std::unique_ptr<QueryLogWriter> query_log;  // null without -l
+
+  /// After answer(): counts the query (rbldnsd's rules, query_stats.h) and logs the reply,
+  /// if one was made. `reply_len` is answer()'s result. Allocation-free.
+  void account(std::span<const std::uint8_t> query, const AnswerInfo& info, std::size_t reply_len,
+               const sockaddr* peer) noexcept {
+    counters->count(info, query.size(), reply_len);
+    if (query_log == nullptr || reply_len == 0 || !info.parsed) return;
+    LogEntry e;
+    e.time = std::time(nullptr);
+    e.peer = peer;
+    e.qname = query.data() + core::kHeaderSize;  // parsed: an uncompressed name
+    e.qtype = info.qtype;
+    e.qclass = info.qclass;
+    e.rcode = static_cast<std::uint8_t>(info.rcode);
+    e.ancount = info.ancount;
+    e.length = reply_len;
+    query_log->add(e);
+  }
 
   /// Batch start: one acquire load; takes a newer snapshot if one was published.
   void adopt() noexcept {

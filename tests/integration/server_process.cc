@@ -39,16 +39,18 @@ using Millis = std::chrono::milliseconds;
 
 std::string binary() { return std::string(FASTRBL_BINARY_DIR) + "/dnsd/fastrbld"; }
 
-// fork + exec with stdout and stderr on pipes (non-blocking read ends). `env` is added to
-// the environment; `pass_fds` become descriptors 3, 4, ... of the child, announced with
-// LISTEN_FDS and LISTEN_PID (the child's own pid) as systemd's socket activation does.
+// fork + exec with stdout and stderr on pipes (non-blocking read ends). `program` replaces
+// fastrbld (e.g. /usr/sbin/rbldnsd); `env` is added to the environment; `pass_fds` become
+// descriptors 3, 4, ... of the child, announced with LISTEN_FDS and LISTEN_PID (the
+// child's own pid) as systemd's socket activation does.
 pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* out_fd, int* err_fd,
-            const std::vector<std::string>& env = {}, const std::vector<int>& pass_fds = {}) {
+            const std::vector<std::string>& env = {}, const std::vector<int>& pass_fds = {},
+            const std::string& program = {}) {
   int out[2];
   int err[2];
   REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
-  const std::string bin = binary();
+  const std::string bin = program.empty() ? binary() : program;
   std::vector<std::string> all = {bin};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -159,9 +161,11 @@ std::vector<std::string> listening_lines(const std::string& out) {
   std::vector<std::string> v;
   std::istringstream in(out);
   std::string line;
-  const std::string key = "fastrbld: listening on ";
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) v.push_back(line.substr(key.size()));
+  const std::string key = ": listening on ";  // after "fastrbld" (or another program's name)
+  while (std::getline(in, line)) {
+    const std::size_t at = line.find(key);
+    if (at != std::string::npos && line.find(' ') > at) v.push_back(line.substr(at + key.size()));
+  }
   return v;
 }
 
@@ -200,6 +204,10 @@ void ServerProcess::start(const ServerOptions& options) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   dir_ = make_temp_dir();
   write_file(dir_ + "/data.txt", options.data);
+  for (const auto& [name, contents] : options.files) write_file(dir_ + "/" + name, contents);
+  // Writable by anyone: a server started as root works as another user (-u) and writes
+  // its -s/-l files here.
+  ::chmod(dir_.c_str(), 0777);
   std::vector<std::string> args;
   if (options.foreground) {
     args.emplace_back("-n");
@@ -221,7 +229,8 @@ void ServerProcess::start(const ServerOptions& options) {
     args.push_back(b);
   }
   args.push_back(options.zone);
-  const pid_t first = spawn(args, dir_, &out_fd_, &err_fd_, options.env, options.pass_fds);
+  args.insert(args.end(), options.more_zones.begin(), options.more_zones.end());
+  const pid_t first = spawn(args, dir_, &out_fd_, &err_fd_, options.env, options.pass_fds, options.program);
   pid_ = first;
   const auto deadline = Clock::now() + Millis(20000);
   if (options.foreground || !options.forks) {

@@ -1,7 +1,7 @@
 #pragma once
 // The real fastrbld binary as a child process, for the integration tests.
 //
-// ServerProcess writes the data file into a fresh temporary directory (mode 0755), starts
+// ServerProcess writes the data file into a fresh temporary directory (mode 0777), starts
 // FASTRBL_BINARY_DIR/dnsd/fastrbld with `-n -b 127.0.0.1/0` (or the given addresses),
 // `-u nobody` when the test runs as root and names no -u itself, and the zone spec, and reads its stdout
 // until the "started" line, learning the ports from the "listening on" lines. Every wait is bounded. The
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <sys/types.h>
+#include <utility>
 #include <vector>
 
 namespace fastrbl::test {
@@ -32,6 +33,11 @@ struct ServerOptions {
   bool auto_user = true;         // as root, add -u nobody unless args has -u
   std::vector<std::string> env;  // added to the environment ("NAME=value")
   std::vector<int> pass_fds;     // inherited as 3, 4, ... with LISTEN_FDS/LISTEN_PID
+  std::vector<std::string> more_zones;                     // zone specs after `zone`
+  std::vector<std::pair<std::string, std::string>> files;  // more files: (name, contents)
+  /// Another server binary with rbldnsd's command line (e.g. /usr/sbin/rbldnsd for
+  /// differential tests); empty: fastrbld.
+  std::string program;
 };
 
 /// Default options plus extra command-line options.
