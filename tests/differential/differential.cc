@@ -642,6 +642,9 @@ void gen_ip6tset(Ctx& c) {
   c.ip6_zones.insert("v6t.t");
   with_acl(c, "v6t.t", {"", nibble_name(addrs[0]).substr(0, 63), "1.2.3.4", "8.b.d.0.1.0.0.2"});
   ip6_queries(c, addrs, "v6t.t");
+  for (int t : {6, 2, 255, 1, 16, 28})
+    c.queries.push_back(
+        {make_packet("V6T.t", static_cast<std::uint16_t>(t), 1), "V6T.t type " + std::to_string(t), 0});
 }
 
 // generic lines (compat §4.7): `name [ttl] [IN] type data` with A (full, partial, trailing
