@@ -743,10 +743,10 @@ void gen_generic(Ctx& c) {
 }
 
 // combined (compat §4.8): a common section ($SOA, $NS, $TTL, variables), then
-// `$DATASET type[:name] subzone...` sections with `@`, several subzones, a two-label
-// subzone, a comment after the subzones, none at all (ignored with a warning); each
-// section may set its own $TTL and try to redefine or add variables. Inside: ip4set,
-// generic, dnset, ip4trie, ip4tset, ip6tset and ip6trie data.
+// `$DATASET type[:name] subzone...` sections with `@` alone or among others, several
+// subzones, a two-label subzone, a comment after the subzones, none at all (ignored with a
+// warning); each section may set its own $TTL and try to redefine or add variables.
+// Inside: ip4set, generic, dnset, ip4trie, ip4tset, ip6tset and ip6trie data.
 void gen_combined(Ctx& c) {
   const std::size_t n = std::max<std::size_t>(10, c.scale / 6);
   auto section_specials = [&]() {
@@ -809,6 +809,9 @@ void gen_combined(Ctx& c) {
                   48 + 16 * static_cast<unsigned>(c.below(2)));
     f += buf + random_value(c) + "\n";
   }
+  std::vector<std::string> anames;
+  f += "$DATASET dnset @\n" + section_specials();
+  f += dnset_lines(c, n / 2, anames, ents);
   f += "$DATASET dnset:unused\nnever.example\n";  // no subzone: ignored
 
   c.files.push_back({"comb.txt", f, false});
@@ -827,6 +830,7 @@ void gen_combined(Ctx& c) {
   generic_queries(c, gnames, "relays.comb.t");
   dnset_queries(c, dnames, "names.comb.t");
   dnset_queries(c, dnames, "deep.er.comb.t");
+  dnset_queries(c, anames, "comb.t");
   ip6_queries(c, six, "v6.comb.t");
   ip6_queries(c, six, "v6full.comb.t");
   for (const char* z : {"proxies", "relays", "names", "deep.er", "er", "trie", "tset", "v6", "v6full",
