@@ -139,10 +139,15 @@ bool ResponseWriter::add_mx(std::uint16_t owner, std::uint32_t ttl, std::uint16_
   if (rd == 0) return false;
   store_u16(&buf_[rd], pref);
   size_ += 2;
-  if (!put_name(exchange)) {
+  // Uncompressed, and not a compression target, as rbldnsd writes generic MX targets.
+  std::size_t n = 1;
+  while (exchange[n - 1] != 0) n += exchange[n - 1] + 1u;
+  if (!room(n)) {
     rollback(m);
     return false;
   }
+  std::memcpy(&buf_[size_], exchange, n);
+  size_ += n;
   store_u16(&buf_[rd - 2], static_cast<std::uint16_t>(size_ - rd));
   bump(counts_, section_);
   return true;

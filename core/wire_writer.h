@@ -61,6 +61,8 @@ class ResponseWriter {
   bool add_txt(std::uint16_t owner, std::uint16_t rrclass, std::uint32_t ttl,
                std::span<const std::uint8_t> text) noexcept;
   bool add_ns(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t* target) noexcept;
+  /// The exchange is written uncompressed and is not used to compress later names (as
+  /// rbldnsd writes generic MX records).
   bool add_mx(std::uint16_t owner, std::uint32_t ttl, std::uint16_t pref,
               const std::uint8_t* exchange) noexcept;
   bool add_soa(std::uint16_t owner, std::uint32_t ttl, const SoaFields& soa) noexcept;

@@ -122,14 +122,6 @@ bool add_ns_set(ResponseWriter& w, const zones::Zone& zone, std::uint16_t owner,
 
 bool acl_is(const zones::AclRule* r, zones::AclAction a) noexcept { return r != nullptr && r->action == a; }
 
-// Whether an always-listed acl template answers for dataset flags `flags`: only for a
-// name the dataset would have looked up (an address for IP datasets, a non-apex name for
-// name datasets), as rbldnsd's per-dataset check.
-bool acl_template_applies(unsigned flags, const zones::QueryKey& key) noexcept {
-  return ((flags & zones::kWantsIp4) && key.ip4) || ((flags & zones::kWantsIp6) && key.ip6) ||
-         ((flags & zones::kWantsName) && key.labels > 0);
-}
-
 // The client address as text (the `$` of an acl template); empty if unknown.
 std::string_view peer_text(const sockaddr* peer, std::span<char, INET6_ADDRSTRLEN> buf) noexcept {
   if (peer == nullptr) return {};
@@ -272,15 +264,18 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
   }
 
   zones::AnswerSink sink(w, q.qtype);
-  if (tmpl != nullptr) {  // always listed: the template instead of the data
+  if (acl_empty || tmpl != nullptr) {  // the acl's empty answer or template, not the data
     std::array<char, INET6_ADDRSTRLEN> text{};
-    const std::string_view client = peer_text(peer, text);
-    for (const auto& ds : zone->datasets) {
-      if (!acl_template_applies(ds->flags(), key)) continue;
-      found = true;
-      sink.add_a_txt(tmpl->value, tmpl_acl->meta().txt, client, tmpl_acl->meta().ttl);
+    zones::AclOverride ovr;
+    if (tmpl != nullptr) {
+      ovr.value = &tmpl->value;
+      ovr.vars = &tmpl_acl->meta().txt;
+      ovr.client = peer_text(peer, text);
+      ovr.ttl = tmpl_acl->meta().ttl;
     }
-  } else if (!acl_empty) {
+    for (const auto& ds : zone->datasets)
+      if (ds->query_acl(key, ovr, sink)) found = true;
+  } else {
     for (const auto& ds : zone->datasets)
       if (ds->query(key, sink)) found = true;
   }

@@ -43,7 +43,16 @@ void AnswerSink::add_a_txt(const Value& v, const TxtVars& vars, std::string_view
 
 void AnswerSink::add_mx(std::uint16_t pref, const std::uint8_t* exchange, std::uint32_t ttl) noexcept {
   if (!want_mx_) return;
-  if (!w_.add_mx(kQnameOffset, ttl, pref, exchange)) overflow_ = true;
+  // The RDATA as written (preference, uncompressed exchange), for the duplicate and TTL rules.
+  std::array<std::uint8_t, 2 + core::kMaxNameLen> rdata{};
+  rdata[0] = static_cast<std::uint8_t>(pref >> 8);
+  rdata[1] = static_cast<std::uint8_t>(pref);
+  std::size_t n = 1;
+  while (exchange[n - 1] != 0) n += exchange[n - 1] + 1u;
+  for (std::size_t i = 0; i < n; ++i) rdata[2 + i] = exchange[i];
+  const auto t = w_.merge_answer_ttl(core::rrtype::kMX, std::span(rdata.data(), 2 + n), ttl);
+  if (!t) return;  // the same record is already there
+  if (!w_.add_mx(kQnameOffset, *t, pref, exchange)) overflow_ = true;
 }
 
 }  // namespace fastrbl::zones

@@ -32,6 +32,14 @@ Combined::Combined(DatasetMeta meta, std::vector<Subzone> subzones, std::size_t 
 }
 
 bool Combined::query(const QueryKey& key, AnswerSink& out) const noexcept {
+  return dispatch(key, nullptr, out);
+}
+
+bool Combined::query_acl(const QueryKey& key, const AclOverride& acl, AnswerSink& out) const noexcept {
+  return dispatch(key, &acl, out);
+}
+
+bool Combined::dispatch(const QueryKey& key, const AclOverride* acl, AnswerSink& out) const noexcept {
   // Label offsets of the relative name: a suffix of n labels starts at off[labels - n].
   std::array<std::uint8_t, core::kMaxLabels + 1> off{};
   std::size_t labels = 0;
@@ -65,7 +73,7 @@ bool Combined::query(const QueryKey& key, AnswerSink& out) const noexcept {
     }
     found = rel == 0;  // a subzone's own apex always exists
     for (const auto& ds : s.z.datasets)
-      if (ds->query(sub, out)) found = true;
+      if (acl != nullptr ? ds->query_acl(sub, *acl, out) : ds->query(sub, out)) found = true;
     break;
   }
   return found || is_ancestor(key.name);

@@ -44,6 +44,11 @@ class Combined final : public Dataset {
   Combined(DatasetMeta meta, std::vector<Subzone> subzones, std::size_t dataset_count, StringPool pool);
 
   bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
+  /// Under an acl `empty` or template action: the same subzone match, then each nested
+  /// dataset's query_acl() with the subzone-relative key (so a template answers only for
+  /// names and addresses inside a subzone, never for a subzone's apex, and a generic
+  /// subset gives NODATA for its names); a subzone's apex still counts as found.
+  bool query_acl(const QueryKey& key, const AclOverride& acl, AnswerSink& out) const noexcept override;
   /// The union of the nested datasets' flags, and kWantsName (subzones are matched by name).
   unsigned flags() const noexcept override { return flags_ | kWantsName; }
   std::size_t entries() const noexcept override { return entries_; }
@@ -52,6 +57,8 @@ class Combined final : public Dataset {
   std::string stats_text() const;
 
  private:
+  /// query() (acl null) and query_acl() (acl set): the subzone match and the nested calls.
+  bool dispatch(const QueryKey& key, const AclOverride* acl, AnswerSink& out) const noexcept;
   bool is_ancestor(std::span<const std::uint8_t> name) const noexcept;
 
   struct Sub {

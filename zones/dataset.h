@@ -81,6 +81,15 @@ struct QueryKey {
   std::array<std::uint8_t, 16> ip6_prefix{};  // the nibbles from the top, the rest zero
 };
 
+/// An acl action that replaces the data for one query (compat §8.1): `empty` (`value` is
+/// null) or an always-listed template. Views into the acl and the caller's buffers.
+struct AclOverride {
+  const Value* value = nullptr;   // the template's A + TXT; null: `empty`
+  const TxtVars* vars = nullptr;  // the acl's $n / $=
+  std::string_view client;        // the client address as text (the template's `$`)
+  std::uint32_t ttl = 0;          // the acl's TTL
+};
+
 enum DatasetFlag : unsigned {
   kWantsIp4 = 1,   // looks at ip4 / ip4_prefix (makes the zone parse IPv4 names)
   kWantsIp6 = 2,   // looks at ip6
@@ -97,6 +106,12 @@ class Dataset {
   /// Adds this dataset's answers for `key` to `out`. Returns true if the name exists in
   /// the dataset (listed, or an empty non-terminal, which adds nothing), false if not.
   virtual bool query(const QueryKey& key, AnswerSink& out) const noexcept = 0;
+  /// What the dataset answers for `key` while an acl `empty` or template action is in
+  /// force (compat §8.1, §6.1 step 11). The default, rbldnsd's per-dataset check: nothing
+  /// for `empty`; the template, once, for a key this dataset would look up (an address for
+  /// IP datasets, a non-apex name for name datasets). Returns true if it added the
+  /// template. Generic and Combined answer differently (see there). No allocation.
+  virtual bool query_acl(const QueryKey& key, const AclOverride& acl, AnswerSink& out) const noexcept;
   /// DatasetFlag bits.
   virtual unsigned flags() const noexcept = 0;
   /// Number of entries as loaded (for statistics).

@@ -53,6 +53,12 @@ bool Generic::query(const QueryKey& key, AnswerSink& out) const noexcept {
   return true;
 }
 
+bool Generic::query_acl(const QueryKey& key, const AclOverride& acl, AnswerSink& out) const noexcept {
+  (void)acl;
+  (void)out;
+  return index_.find(key.name) != NameIndex::kNone;
+}
+
 std::size_t Generic::memory_bytes() const noexcept {
   return index_.memory_bytes() + node_rrs_.capacity() * sizeof(std::uint32_t) + rrs_.capacity() * sizeof(Rr) +
          data_.capacity() + pool_.bytes();

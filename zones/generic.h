@@ -43,6 +43,10 @@ class Generic final : public Dataset {
  public:
   /// See the header comment. No allocation.
   bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
+  /// Under an acl `empty` or template action, as classic rbldnsd: no records at all (not
+  /// even the template, nor the apex records), but a name that exists still counts as
+  /// found, so it answers NODATA instead of NXDOMAIN (compat §4.7).
+  bool query_acl(const QueryKey& key, const AclOverride& acl, AnswerSink& out) const noexcept override;
   unsigned flags() const noexcept override { return kWantsName; }
   /// Records as loaded (rbldnsd's `e=N`).
   std::size_t entries() const noexcept override { return rrs_.size(); }

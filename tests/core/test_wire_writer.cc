@@ -303,11 +303,18 @@ TEST_CASE("ResponseWriter: MX record encoding", "[wire_writer]") {
   const auto inzone = name("mx.bl.example.com");
   REQUIRE(f.w.add_mx(12, 300, 10, ext.data()));
   REQUIRE(f.w.add_mx(12, 300, 20, inzone.data()));
+  // Exchanges are written uncompressed, even a name under the question (as rbldnsd does).
   auto after = f.bytes_after_question();
-  REQUIRE(after.size() == (12 + 2 + 16) + (12 + 2 + 5));
+  REQUIRE(after.size() == (12 + 2 + 16) + (12 + 2 + 19));
   CHECK(after[11] == 18);
   CHECK(after[12] == 0);
   CHECK(after[13] == 10);
+  CHECK(after[30 + 11] == 21);
+  CHECK(after[30 + 14] == 2);  // the label "mx", not a pointer
+  // And they are not compression targets: a later NS for the same name is written out.
+  f.w.set_section(Section::kAuthority);
+  REQUIRE(f.w.add_ns(12, 300, ext.data()));
+  CHECK(f.bytes_after_question().size() == after.size() + 12 + 16);
 
   LdnsPacket p(f.finish());
   REQUIRE(p.ok());

@@ -247,6 +247,72 @@ TEST_CASE("acl: the global acl and how it combines with a zone acl", "[answer][a
   for (const Row& r : rows) check(*f.snap, r);
 }
 
+// A generic zone and a combined zone behind the same zone acl (:empty and a template).
+constexpr const char* kGeneric = R"($SOA 3600 ns1.gen.t. hm.gen.t. 1 600 300 86400 60
+$NS 3600 ns1.gen.t
+@ 300 A 127.0.0.9
+@ 300 TXT apex
+www 300 A 127.0.0.10
+www 300 MX 10 mx.ex
+)";
+
+constexpr const char* kCombined = R"($SOA 3600 ns1.comb.t. hm.comb.t. 1 600 300 86400 60
+$NS 3600 ns1.comb.t
+$TTL 300
+$DATASET ip4set sub @
+127.0.0.2
+$DATASET generic sub @
+www A 127.0.0.10
+$DATASET dnset names
+listed.example
+)";
+
+constexpr const char* kNameAcl = R"($TTL 33
+127.0.0.60 :empty
+127.0.0.61 :11:T $
+)";
+
+TEST_CASE("acl: generic and combined under empty and a template, as classic rbldnsd", "[answer][acl]") {
+  TempDir dir;
+  dir.write("gen", kGeneric);
+  dir.write("comb", kCombined);
+  dir.write("z", kNameAcl);
+  const std::string d = dir.path() + "/";
+  auto snap = fastrbl::test::load({"gen.t:generic:" + d + "gen", "gen.t:acl:" + d + "z",
+                                   "comb.t:combined:" + d + "comb", "comb.t:acl:" + d + "z"});
+  REQUIRE(snap != nullptr);
+  // Every row was checked against Debian's rbldnsd with the same files (ANY queries).
+  const std::vector<Row> rows = {
+      // generic: the data without an acl action...
+      {"127.0.0.1", {"www.gen.t", "ANY"}, 0, {"A 300 127.0.0.10", "MX 300"}, kNs},
+      {"127.0.0.1", {"gen.t", "ANY"}, 0, {"SOA 3600", "NS 3600", "A 300 127.0.0.9", "TXT 300 \"apex\""}, kNs},
+      // ...and nothing under one (not even the template), but a name with records is NODATA.
+      {"127.0.0.60", {"www.gen.t", "ANY"}, 0, {}, kSoaNeg},
+      {"127.0.0.61", {"www.gen.t", "ANY"}, 0, {}, kSoaNeg},
+      {"127.0.0.61", {"www.gen.t", "A"}, 0, {}, kSoaNeg},
+      {"127.0.0.60", {"nothere.gen.t", "ANY"}, 3, {}, kSoaNeg},
+      {"127.0.0.61", {"nothere.gen.t", "ANY"}, 3, {}, kSoaNeg},
+      {"127.0.0.60", {"gen.t", "ANY"}, 0, {"SOA 3600", "NS 3600"}, kNs},
+      {"127.0.0.61", {"gen.t", "ANY"}, 0, {"SOA 3600", "NS 3600"}, kNs},
+      // combined: a subzone apex exists under either action.
+      {"127.0.0.60", {"names.comb.t", "ANY"}, 0, {}, kSoaNeg},
+      {"127.0.0.61", {"names.comb.t", "ANY"}, 0, {}, kSoaNeg},
+      {"127.0.0.61", {"sub.comb.t", "ANY"}, 0, {}, kSoaNeg},
+      // The template for what a nested ip4set or dnset would look up, inside a subzone.
+      {"127.0.0.60", {"2.0.0.127.sub.comb.t", "ANY"}, 3, {}, kSoaNeg},
+      {"127.0.0.61", {"2.0.0.127.sub.comb.t", "ANY"}, 0, {"A 33 127.0.0.11", "TXT 33 \"T 127.0.0.61\""}, kNs},
+      {"127.0.0.61", {"9.9.9.9.comb.t", "ANY"}, 0, {"A 33 127.0.0.11", "TXT 33 \"T 127.0.0.61\""}, kNs},
+      {"127.0.0.61", {"x.names.comb.t", "ANY"}, 0, {"A 33 127.0.0.11", "TXT 33 \"T 127.0.0.61\""}, kNs},
+      {"127.0.0.60", {"listed.example.names.comb.t", "ANY"}, 3, {}, kSoaNeg},
+      // A nested generic name: NODATA under either action; a name in no subset: NXDOMAIN.
+      {"127.0.0.1", {"www.comb.t", "ANY"}, 0, {"A 300 127.0.0.10"}, kNs},
+      {"127.0.0.60", {"www.comb.t", "ANY"}, 0, {}, kSoaNeg},
+      {"127.0.0.61", {"www.comb.t", "ANY"}, 0, {}, kSoaNeg},
+      {"127.0.0.61", {"nothere.comb.t", "ANY"}, 3, {}, kSoaNeg},
+  };
+  for (const Row& r : rows) check(*snap, r);
+}
+
 TEST_CASE("acl: spec errors in rbldnsd's words", "[load][acl]") {
   TempDir dir;
   const std::string d = dir.path() + "/";

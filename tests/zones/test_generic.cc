@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,6 +45,35 @@ TEST_CASE("generic: types, ANY in A/MX/TXT order, NODATA", "[generic]") {
   CHECK_FALSE(run(*g, "nope").found);
   CHECK(g->entries() == 7);
   CHECK(g->stats_text() == "e=7");
+}
+
+TEST_CASE("generic: MX records get the lowest TTL of the set, duplicates once", "[generic]") {
+  // As rbldnsd: all records of one type share the lowest TTL, and an identical record
+  // (same preference and exchange) is written once.
+  GenericBuilder b;
+  core::Name s;
+  b.add_mx(testing::wire("m", s), 604800, 20, core::Name::from_text("mx2.ex").value());
+  b.add_mx(testing::wire("m", s), 3600, 0, core::Name::from_text("mx0.ex").value());
+  b.add_mx(testing::wire("m", s), 60, 0, core::Name::from_text("mx1.ex").value());
+  b.add_mx(testing::wire("m", s), 300, 20, core::Name::from_text("mx2.ex").value());
+  DatasetMeta meta;
+  meta.type = "generic";
+  auto g = b.build(std::move(meta));
+  struct Row {
+    std::uint16_t qtype;
+    Rrs want;
+  };
+  const std::vector<Row> rows = {
+      {core::rrtype::kMX, {"MX 0 60", "MX 0 60", "MX 20 60"}},
+      {core::rrtype::kANY, {"MX 0 60", "MX 0 60", "MX 20 60"}},
+  };
+  for (const Row& r : rows) {
+    for (int i = 0; i < 4; ++i) {  // every rotation
+      auto got = run(*g, "m", r.qtype).rrs;
+      std::sort(got.begin(), got.end());
+      CHECK(got == r.want);
+    }
+  }
 }
 
 TEST_CASE("generic: several records of one type rotate their start", "[generic]") {
