@@ -1251,6 +1251,29 @@ const char* excuse(const Ctx& c, const Query& q, const Reply& rb, const Reply& f
       b.sections[0].size() == 1 && a.sections[0][0].find(" type16 \"rbldnsd") != std::string::npos &&
       b.sections[0][0].find(" type16 \"fastrbl") != std::string::npos)
     return "version.bind text";
+  // 8. A 255-byte TXT (rdata length 256) in the answer: rbldnsd walks its answer with the
+  // low byte of RDLENGTH, so after such a record it misses duplicates (sends them twice,
+  // or clears AA when the second copy does not fit) and lowest-TTL merges. Excused when
+  // the replies are the same records, ignoring TTLs and repeats, and flags but AA agree.
+  auto has_255_txt = [](const Parsed& p) {
+    return std::any_of(p.sections[0].begin(), p.sections[0].end(), [](const std::string& rr) {
+      const std::size_t t = rr.find(" type16 \"");
+      return t != std::string::npos && rr.size() - (t + 8) == 257;
+    });
+  };
+  auto records = [](const std::vector<std::string>& section) {
+    std::set<std::string> out;
+    for (const std::string& rr : section) {
+      const std::size_t sp1 = rr.find(' ');
+      const std::size_t sp2 = rr.find(' ', sp1 + 1);
+      out.insert(rr.substr(0, sp1) + rr.substr(sp2));  // without the TTL
+    }
+    return out;
+  };
+  if ((has_255_txt(a) || has_255_txt(b)) && (a.flags1 | 0x04) == (b.flags1 | 0x04) && a.flags2 == b.flags2 &&
+      records(a.sections[0]) == records(b.sections[0]) && records(a.sections[1]) == records(b.sections[1]) &&
+      records(a.sections[2]) == records(b.sections[2]))
+    return "255-byte TXT";
   // 4. TC when an answer record does not fit (rbldnsd drops it and clears AA).
   if ((b.flags1 & 0x02) && !(a.flags1 & 0x04) && (a.flags2 & 15) == (b.flags2 & 15) &&
       !b.sections[0].empty() && b.sections[1].empty() && b.sections[2].empty())
