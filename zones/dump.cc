@@ -43,7 +43,7 @@ void for_each_block(A lo, A hi, int min_bits, int step, F&& fn) {
       if (host_zero(cur, mask) && last <= hi) break;
     }
     fn(cur, bits);
-    if (last == hi || last == Traits::max()) return;
+    if (!(last < hi) || last == Traits::max()) return;  // never past hi, even on a bad range
     cur = Traits::next(last);
   }
 }
