@@ -35,13 +35,13 @@ using Millis = std::chrono::milliseconds;
 
 std::string binary() { return std::string(FASTRBL_BINARY_DIR) + "/dnsd/fastrbld"; }
 
-// fork + exec with stdout and stderr on pipes (non-blocking read ends).
-pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* out_fd, int* err_fd) {
+// fork + exec of `bin` with stdout and stderr on pipes (non-blocking read ends).
+pid_t spawn(const std::string& bin, const std::vector<std::string>& args, const std::string& cwd, int* out_fd,
+            int* err_fd) {
   int out[2];
   int err[2];
   REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
   REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
-  const std::string bin = binary();
   std::vector<std::string> all = {bin};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -174,7 +174,7 @@ void ServerProcess::start(const ServerOptions& options) {
     args.push_back(b);
   }
   args.push_back(options.zone);
-  const pid_t first = spawn(args, dir_, &out_fd_, &err_fd_);
+  const pid_t first = spawn(binary(), args, dir_, &out_fd_, &err_fd_);
   pid_ = first;
   const auto deadline = Clock::now() + Millis(20000);
   if (options.foreground) {
@@ -253,10 +253,15 @@ int ServerProcess::stop(Millis timeout, int signum) {
 }
 
 RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd, Millis timeout) {
+  return run_program(binary(), args, cwd, timeout);
+}
+
+RunResult run_program(const std::string& path, const std::vector<std::string>& args, const std::string& cwd,
+                      Millis timeout) {
   RunResult r;
   int out_fd = -1;
   int err_fd = -1;
-  const pid_t pid = spawn(args, cwd, &out_fd, &err_fd);
+  const pid_t pid = spawn(path, args, cwd, &out_fd, &err_fd);
   const auto deadline = Clock::now() + timeout;
   pump(&out_fd, &err_fd, &r.out, &r.err, deadline, [] { return false; });
   r.exit_code = wait_exit(pid, deadline);

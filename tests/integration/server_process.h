@@ -7,7 +7,8 @@
 // the "listening on" lines. Every wait is bounded. The destructor kills the server by PID
 // (SIGKILL) if it is still running, reaps it and removes the directory, so a failing test
 // never leaves a server behind. run_fastrbld() runs the binary to completion for start-up
-// error tests. Thread safety: one object per test thread.
+// error tests and -d, run_program() any other program (the installed rbldnsd).
+// Thread safety: one object per test thread.
 
 #include "dns_client.h"
 
@@ -83,6 +84,10 @@ struct RunResult {
 /// Runs fastrbld with `args` in `cwd` until it exits (at most `timeout`).
 RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(15000));
+
+/// Runs the program at `path` with `args` in `cwd` until it exits (at most `timeout`).
+RunResult run_program(const std::string& path, const std::vector<std::string>& args, const std::string& cwd,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(15000));
 
 /// A fresh temporary directory (removed by the caller with remove_dir()).
 std::string make_temp_dir();

@@ -45,6 +45,7 @@ class DumpModel {
       if (line.empty() || line[0] == ';') continue;
       if (line.rfind("$ORIGIN", 0) == 0) {
         origin = lower(trim(line.substr(7)));
+        owner = origin;  // rbldnsd starts a zone's NS lines without an owner
         continue;
       }
       if (line.rfind("$TTL", 0) == 0) {
