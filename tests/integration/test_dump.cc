@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
@@ -221,6 +223,33 @@ TEST_CASE("dump vs rbldnsd: dnset, generic, combined, several zones and an acl")
   CHECK(!ours.name("dom.sub.bl.ex.", "bad.com").empty());
   for (const char* zone : {"bl.ex.", "proxies.bl.ex.", "a.ex."}) check_ip4(ours, theirs, zone);
   CHECK(!ours.ip4("proxies.bl.ex.", 0x7f000002).empty());
+}
+
+TEST_CASE("dump vs rbldnsd: -e, -t and -w apply, -b binds nothing, simple data dumps the same lines") {
+  if (!have_rbldnsd()) return;
+  Dir dir;
+  write_file(dir.path + "/a", "$TTL 50\n1.2.3.4/24\n");
+  write_file(dir.path + "/b", "$TTL 5000\n:3:Listed $\n1.2.3.4\n");
+  // A port that is taken: binding it would fail.
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  const Endpoint e = loopback(AF_INET, 0);
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&e.addr), e.len) == 0);
+  sockaddr_in in{};
+  socklen_t len = sizeof in;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&in), &len) == 0);
+  const std::string bind = "127.0.0.1/" + std::to_string(ntohs(in.sin_port));
+  const Pair p = run_both(
+      "/", {"-b", bind, "-e", "-t", "150:100:200", "-w", dir.path, "a.ex:ip4set:a", "b.ex:ip4set:b"});
+  ::close(fd);
+  REQUIRE(p.ours.exit_code == 0);
+  const std::vector<std::string> o = lines(p.ours.out), t = lines(p.theirs.out);
+  REQUIRE(o.size() > 2);
+  REQUIRE(t.size() > 2);
+  CHECK(std::vector<std::string>(o.begin() + 2, o.end()) == std::vector<std::string>(t.begin() + 2, t.end()));
+  CHECK(std::vector<std::string>(o.begin() + 2, o.end()) ==
+        std::vector<std::string>{"$ORIGIN\ta.ex.", "$TTL 100", "*.3.2.1\tA\t127.0.0.2", "$ORIGIN\tb.ex.",
+                                 "$TTL 200", "4.3.2.1\tA\t127.0.0.3", "\tTXT\t\"Listed 1.2.3.4\""});
 }
 
 TEST_CASE("dump vs rbldnsd: a load error fails as a start would, with rbldnsd's first message") {
