@@ -138,8 +138,6 @@ void DumpWriter::mx(std::string_view owner, std::uint32_t ttl, std::uint16_t pre
       absolute_text(exchange));
 }
 
-void DumpWriter::comment(std::string_view text) { put("; " + std::string(text)); }
-
 std::string quote_txt(std::string_view text) {
   std::string s = "\"";
   for (const char c : text) {

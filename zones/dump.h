@@ -78,8 +78,6 @@ class DumpWriter {
   /// below the zone without the root byte (empty: the zone itself). Writes nothing when
   /// that is already the origin.
   void set_origin(std::span<const std::uint8_t> relative);
-  /// The origin relative to the zone, as last set (empty: the zone).
-  std::span<const std::uint8_t> origin() const noexcept { return origin_; }
 
   /// `$TTL n`.
   void ttl(std::uint32_t ttl);
@@ -99,9 +97,6 @@ class DumpWriter {
   void txt(std::string_view owner, std::uint32_t ttl, std::string_view text);
   /// `exchange`: an uncompressed absolute wire name.
   void mx(std::string_view owner, std::uint32_t ttl, std::uint16_t pref, const std::uint8_t* exchange);
-
-  /// `; text`.
-  void comment(std::string_view text);
 
  private:
   void put(std::string_view line);
