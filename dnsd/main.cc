@@ -5,6 +5,8 @@
 // chdir (-w) -> drop privileges -> load the zones -> start the workers -> log "started"
 // -> tell the parent (and systemd) we are up -> serve until SIGTERM/SIGINT. Any start-up
 // error is fatal: "fastrbld: <message>" on stderr, exit 1.
+// With -d (rbldnsd's dump): parse -> chdir (-w) -> load the zones -> print them in BIND
+// format on stdout -> exit 0, binding nothing.
 
 #include "core/log.h"
 #include "dnsd/config.h"
@@ -15,10 +17,13 @@
 #include "dnsd/server.h"
 #include "dnsd/systemd.h"
 #include "loader/load.h"
+#include "zones/dump.h"
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <sys/resource.h>
@@ -59,12 +64,43 @@ void raise_fd_limit() {
   }
 }
 
+loader::LoadOptions load_options(const dnsd::Config& config) {
+  loader::LoadOptions options;
+  options.default_ttl = config.ttl.def;
+  options.min_ttl = config.ttl.min;
+  options.max_ttl = config.ttl.max;
+  options.accept_host_bits = config.accept_host_bits;
+  options.no_gzip = config.no_decompress;
+  return options;
+}
+
+bool change_dir(const dnsd::Config& config) {
+  if (config.workdir.empty() || ::chdir(config.workdir.c_str()) == 0) return true;
+  const int err = errno;
+  FASTRBL_LOG_ERROR("unable to chdir to %s: %s", config.workdir.c_str(), std::strerror(err));
+  return false;
+}
+
+// -d: load as a start would, print every zone, exit. rbldnsd prints no informational
+// lines here either.
+int dump(const dnsd::Config& config) {
+  fastrbl::core::set_log_info(false);  // stdout carries the dump; warnings still go to stderr
+  if (!change_dir(config)) return 1;
+  auto loaded = loader::load_snapshot(config.zones, load_options(config));
+  if (!loaded.is_ok()) return fatal(loaded.status());
+  fastrbl::zones::FileDumpSink sink(stdout);
+  fastrbl::zones::dump_snapshot(*loaded.value(), std::time(nullptr), dnsd::version_string(), sink);
+  const Status s = sink.finish();
+  return s.is_ok() ? 0 : fatal(s);
+}
+
 int run(int argc, char** argv) {
   dnsd::ParseResult parsed = dnsd::parse_command_line(argc, argv);
   write_stdout(parsed.out);
   for (const std::string& e : parsed.errors) FASTRBL_LOG_ERROR("%s", e.c_str());
   if (!parsed.run) return parsed.exit_code;
   const dnsd::Config& config = parsed.config;
+  if (config.dump) return dump(config);
 
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
@@ -93,21 +129,11 @@ int run(int argc, char** argv) {
     s = dnsd::enter_root(config.rootdir);
     if (!s.is_ok()) return fatal(s);
   }
-  if (!config.workdir.empty() && ::chdir(config.workdir.c_str()) != 0) {
-    const int err = errno;
-    FASTRBL_LOG_ERROR("unable to chdir to %s: %s", config.workdir.c_str(), std::strerror(err));
-    return 1;
-  }
+  if (!change_dir(config)) return 1;
   s = dnsd::drop_privileges(identity.value());
   if (!s.is_ok()) return fatal(s);
 
-  loader::LoadOptions options;
-  options.default_ttl = config.ttl.def;
-  options.min_ttl = config.ttl.min;
-  options.max_ttl = config.ttl.max;
-  options.accept_host_bits = config.accept_host_bits;
-  options.no_gzip = config.no_decompress;
-  auto loaded = loader::load_snapshot(config.zones, options);
+  auto loaded = loader::load_snapshot(config.zones, load_options(config));
   if (!loaded.is_ok()) return fatal(loaded.status());
   std::shared_ptr<const fastrbl::zones::Snapshot> snapshot = std::move(loaded).value();
   const std::size_t zones = snapshot->zones().size();

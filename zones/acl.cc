@@ -1,6 +1,7 @@
 #include "zones/acl.h"
 
 #include "core/dns.h"
+#include "zones/dump.h"
 
 #include <algorithm>
 #include <cstring>
@@ -48,6 +49,10 @@ void index(std::vector<Entry>& v, Out& out, Runs& runs, KeyFn key) {
 }  // namespace
 
 bool Acl::query(const QueryKey& /*key*/, AnswerSink& /*out*/) const noexcept { return false; }
+
+// An acl answers no name, so it has no records to write; rbldnsd's dump prints nothing
+// for it either.
+void Acl::dump(DumpWriter&) const {}
 
 std::size_t Acl::memory_bytes() const noexcept {
   return rules4_.capacity() * sizeof(rules4_[0]) + rules6_.capacity() * sizeof(rules6_[0]) +

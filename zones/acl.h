@@ -51,6 +51,7 @@ class Acl final : public Dataset {
   unsigned flags() const noexcept override { return 0; }
   std::size_t entries() const noexcept override { return rules4_.size() + rules6_.size(); }
   std::size_t memory_bytes() const noexcept override;
+  void dump(DumpWriter& out) const override;
 
   /// The rule of the longest prefix that contains the client `peer` (AF_INET or
   /// AF_INET6, looked up as is: a v4-mapped IPv6 peer is searched in the IPv6 table), or

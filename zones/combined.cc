@@ -1,6 +1,7 @@
 #include "zones/combined.h"
 
 #include "core/wire_reader.h"
+#include "zones/dump.h"
 #include "zones/query_key.h"
 
 #include <algorithm>
@@ -77,6 +78,17 @@ bool Combined::dispatch(const QueryKey& key, const AclOverride* acl, AnswerSink&
     break;
   }
   return found || is_ancestor(key.name);
+}
+
+void Combined::dump(DumpWriter& out) const {
+  for (const Sub& s : subs_) {
+    out.set_origin(s.z.name);
+    for (const auto& ds : s.z.datasets) {
+      out.ttl(ds->meta().ttl);
+      ds->dump(out);
+    }
+  }
+  out.set_origin({});  // back to the zone for the datasets that follow
 }
 
 // RFC 8020: a proper ancestor of a subzone exists (its apex does).

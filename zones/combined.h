@@ -53,6 +53,7 @@ class Combined final : public Dataset {
   unsigned flags() const noexcept override { return flags_ | kWantsName; }
   std::size_t entries() const noexcept override { return entries_; }
   std::size_t memory_bytes() const noexcept override;
+  void dump(DumpWriter& out) const override;
   /// rbldnsd's statistics text: "subzones=N datasets=M".
   std::string stats_text() const;
 

@@ -6,7 +6,7 @@
 // index and writes answers through the AnswerSink. The same dataset object may be shared
 // by several zones (rbldnsd shares a dataset between specs with the same type and file
 // list). Thread safety: after publication, query() and meta() may be called from any
-// number of threads at once.
+// number of threads at once; so may dump(), which only reads.
 
 #include "core/dname.h"
 #include "zones/string_pool.h"
@@ -24,6 +24,7 @@
 namespace fastrbl::zones {
 
 class AnswerSink;
+class DumpWriter;
 
 /// An A + TXT value of an entry (compat §3.3). `txt` is the unexpanded template; empty
 /// means none (a base template may still produce a TXT). Views into the dataset's pool.
@@ -118,6 +119,9 @@ class Dataset {
   virtual std::size_t entries() const noexcept = 0;
   /// Heap bytes held by the index and values (for statistics and benchmarks).
   virtual std::size_t memory_bytes() const noexcept = 0;
+  /// Writes the entries as master-file lines (zones/dump.h), relative to the zone; the
+  /// caller has written `$ORIGIN` and `$TTL`. Any thread; allocates (not for the query path).
+  virtual void dump(DumpWriter& out) const = 0;
 
   const DatasetMeta& meta() const noexcept { return meta_; }
 

@@ -2,6 +2,7 @@
 
 #include "core/dname.h"
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
 
 #include <algorithm>
 #include <map>
@@ -58,6 +59,29 @@ bool DnSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
     }
   }
   return node != nullptr && (node->flags & kEnt) != 0;
+}
+
+void DnSet::dump(DumpWriter& out) const {
+  // Exact entries first, then wildcards (as rbldnsd), each in load order.
+  std::array<char, 4 * core::kMaxNameLen> buf{};
+  for (const bool wild : {false, true}) {
+    const std::uint8_t has = wild ? kHasWild : kHasExact;
+    const std::uint8_t excl = wild ? kExclWild : kExclExact;
+    for (std::uint32_t id = 0; id < nodes_.size(); ++id) {
+      const Node& n = nodes_[id];
+      if ((n.flags & has) == 0) continue;
+      const std::string_view name(buf.data(), core::name_to_text(index_.wire(id), buf));
+      const std::string owner = wild ? "*." + std::string(name) : std::string(name);
+      if ((n.flags & excl) != 0) {
+        out.excluded(owner);
+        continue;
+      }
+      const std::uint32_t off = wild ? n.wild_off : n.exact_off;
+      const std::uint32_t cnt = wild ? n.wild_n : n.exact_n;
+      for (std::uint32_t k = off; k < off + cnt; ++k)
+        out.a_txt(owner, values_[value_ids_[k]], meta_.txt, name);
+    }
+  }
 }
 
 std::size_t DnSet::memory_bytes() const noexcept {

@@ -50,6 +50,7 @@ class DnSet final : public Dataset {
   /// Exact plus wildcard entries as rbldnsd counts them (e/w).
   std::size_t entries() const noexcept override { return exact_count_ + wild_count_; }
   std::size_t memory_bytes() const noexcept override;
+  void dump(DumpWriter& out) const override;
 
   std::size_t exact_count() const noexcept { return exact_count_; }
   std::size_t wild_count() const noexcept { return wild_count_; }

@@ -2,6 +2,7 @@
 
 #include "core/dns.h"
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
 
 #include <algorithm>
 
@@ -57,6 +58,34 @@ bool Generic::query_acl(const QueryKey& key, const AclOverride& acl, AnswerSink&
   (void)acl;
   (void)out;
   return index_.find(key.name) != NameIndex::kNone;
+}
+
+void Generic::dump(DumpWriter& out) const {
+  std::array<char, 4 * core::kMaxNameLen> buf{};
+  for (std::uint32_t id = 0; id < index_.size(); ++id) {
+    const std::uint32_t b = node_rrs_[id], e = node_rrs_[id + 1];
+    if (b == e) continue;  // an ancestor without records
+    const std::string owner =
+        index_.key(id).empty() ? "@" : std::string(buf.data(), core::name_to_text(index_.wire(id), buf));
+    for (std::uint32_t i = b; i < e; ++i) {
+      const Rr& rr = rrs_[i];
+      const std::string_view o = i == b ? std::string_view(owner) : std::string_view();
+      const std::uint8_t* d = data_.data() + rr.off;
+      switch (rr.type) {
+        case core::rrtype::kA:
+          out.a(o, rr.ttl, {d[0], d[1], d[2], d[3]});
+          break;
+        case core::rrtype::kTXT:
+          out.txt(o, rr.ttl, std::string_view(reinterpret_cast<const char*>(d), rr.len));
+          break;
+        case core::rrtype::kMX:
+          out.mx(o, rr.ttl, static_cast<std::uint16_t>((d[0] << 8) | d[1]), d + 2);
+          break;
+        default:
+          break;
+      }
+    }
+  }
 }
 
 std::size_t Generic::memory_bytes() const noexcept {

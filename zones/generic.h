@@ -51,6 +51,7 @@ class Generic final : public Dataset {
   /// Records as loaded (rbldnsd's `e=N`).
   std::size_t entries() const noexcept override { return rrs_.size(); }
   std::size_t memory_bytes() const noexcept override;
+  void dump(DumpWriter& out) const override;
   /// rbldnsd's statistics text: "e=N".
   std::string stats_text() const;
 

@@ -1,6 +1,7 @@
 #include "zones/ip4set.h"
 
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
 
 #include <roaring/roaring.h>
 
@@ -84,19 +85,6 @@ std::size_t value_hash(const std::array<std::uint8_t, 4>& a, std::string_view tx
 
 std::uint32_t to_u32(std::size_t n) { return static_cast<std::uint32_t>(n); }
 
-// Writes the dotted quad of `addr` into `out` (room for 15 chars); returns the length.
-std::size_t format_ip4(std::uint32_t addr, std::array<char, 16>& out) noexcept {
-  std::size_t n = 0;
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    unsigned o = (addr >> shift) & 255u;
-    if (o >= 100) out[n++] = static_cast<char>('0' + o / 100);
-    if (o >= 10) out[n++] = static_cast<char>('0' + (o / 10) % 10);
-    out[n++] = static_cast<char>('0' + o % 10);
-    if (shift != 0) out[n++] = '.';
-  }
-  return n;
-}
-
 }  // namespace
 
 std::string Ip4SetStats::to_string() const {
@@ -144,6 +132,69 @@ bool Ip4Set::query(const QueryKey& key, AnswerSink& out) const noexcept {
 
 std::size_t Ip4Set::entries() const noexcept {
   return stats_.blocks[0] + stats_.blocks[1] + stats_.blocks[2] + stats_.blocks[3];
+}
+
+// The last address of the run of listed addresses that starts at `first` (listed), not
+// beyond `limit`: galloping, then bisection, over range cardinalities.
+std::uint32_t Ip4Set::run_end(std::uint32_t first, std::uint32_t limit) const {
+  auto full = [&](std::uint32_t last) {
+    return roaring_bitmap_range_cardinality(listed_, first, std::uint64_t{last} + 1) ==
+           std::uint64_t{last} - first + 1;
+  };
+  std::uint32_t good = first;  // [first, good] is all listed
+  std::uint32_t bad = limit;   // [first, bad] is not, unless bad == limit is untested
+  bool bad_known = false;
+  for (std::uint32_t step = 1; good < limit;) {
+    const std::uint32_t cand = limit - good > step ? good + step : limit;
+    if (!full(cand)) {
+      bad = cand;
+      bad_known = true;
+      break;
+    }
+    good = cand;
+    if (step < 0x80000000u) step *= 2;
+  }
+  if (!bad_known) return good;
+  while (bad - good > 1) {
+    const std::uint32_t mid = good + (bad - good) / 2;
+    if (full(mid))
+      good = mid;
+    else
+      bad = mid;
+  }
+  return good;
+}
+
+void Ip4Set::dump(DumpWriter& out) const {
+  std::vector<const Value*> vals;
+  auto dump_interval = [&](std::uint32_t lo, std::uint32_t hi, std::uint32_t set) {
+    vals.clear();
+    for (std::uint32_t k = set_offsets_[set]; k < set_offsets_[set + 1]; ++k)
+      vals.push_back(&values_[set_values_[k]]);
+    dump_ip4_range(out, lo, hi, vals, meta_.txt);
+  };
+  if (starts_.empty()) {
+    // One value set: the intervals are the bitmap's runs.
+    roaring_uint32_iterator_t it;
+    roaring_init_iterator(listed_, &it);
+    while (it.has_value) {
+      const std::uint32_t lo = it.current_value;
+      const std::uint32_t hi = run_end(lo, std::numeric_limits<std::uint32_t>::max());
+      dump_interval(lo, hi, only_set_);
+      if (hi == std::numeric_limits<std::uint32_t>::max() ||
+          !roaring_move_uint32_iterator_equalorlarger(&it, hi + 1))
+        break;
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < starts_.size(); ++i) {
+    const std::uint32_t set = !interval_set8_.empty()    ? interval_set8_[i]
+                              : !interval_set16_.empty() ? interval_set16_[i]
+                                                         : interval_set32_[i];
+    const std::uint32_t limit =
+        i + 1 < starts_.size() ? starts_[i + 1] - 1 : std::numeric_limits<std::uint32_t>::max();
+    dump_interval(starts_[i], run_end(starts_[i], limit), set);
+  }
 }
 
 std::uint64_t Ip4Set::listed_addresses() const noexcept { return roaring_bitmap_get_cardinality(listed_); }

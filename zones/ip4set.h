@@ -54,6 +54,9 @@ class Ip4Set final : public Dataset {
   /// Blocks as loaded (the sum of the four rbldnsd counters, exclusions included).
   std::size_t entries() const noexcept override;
   std::size_t memory_bytes() const noexcept override;
+  /// The listed addresses after conflict resolution, as disjoint octet-aligned blocks
+  /// (dump_ip4_range), every value of each; no exclusions are needed.
+  void dump(DumpWriter& out) const override;
 
   const Ip4SetStats& stats() const noexcept { return stats_; }
   /// Number of listed addresses after conflict resolution.
@@ -67,6 +70,7 @@ class Ip4Set final : public Dataset {
  private:
   friend class Ip4SetBuilder;
   explicit Ip4Set(DatasetMeta meta);
+  std::uint32_t run_end(std::uint32_t first, std::uint32_t limit) const;
 
   roaring_bitmap_s* listed_ = nullptr;  // owned
   std::vector<std::uint32_t> starts_;   // first address of each listed interval

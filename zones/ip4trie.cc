@@ -1,6 +1,7 @@
 #include "zones/ip4trie.h"
 
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
 
 namespace fastrbl::zones {
 
@@ -21,6 +22,13 @@ bool Ip4Trie::query(const QueryKey& key, AnswerSink& out) const noexcept {
     return table_.any_listed(lo, AddrTraits<std::uint32_t>::last(lo, bits));
   }
   return false;
+}
+
+void Ip4Trie::dump(DumpWriter& out) const {
+  table_.for_each_listed([&](std::uint32_t lo, std::uint32_t hi, std::uint32_t id) {
+    const std::array<const Value*, 1> vals{&values_[id]};
+    dump_ip4_range(out, lo, hi, vals, meta_.txt);
+  });
 }
 
 std::size_t Ip4Trie::memory_bytes() const noexcept {

@@ -1,6 +1,7 @@
 #include "zones/ip4tset.h"
 
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
 #include "zones/prefix_table.h"
 
 #include <algorithm>
@@ -25,6 +26,11 @@ bool Ip4TSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
     return it != addrs_.end() && *it <= hi;
   }
   return false;
+}
+
+void Ip4TSet::dump(DumpWriter& out) const {
+  const std::array<const Value*, 1> vals{&value_};
+  for (const std::uint32_t a : addrs_) dump_ip4_range(out, a, a, vals, meta_.txt);
 }
 
 std::size_t Ip4TSet::memory_bytes() const noexcept {

@@ -32,6 +32,7 @@ class Ip4TSet final : public Dataset {
   /// Distinct addresses (rbldnsd's `cnt=`).
   std::size_t entries() const noexcept override { return addrs_.size(); }
   std::size_t memory_bytes() const noexcept override;
+  void dump(DumpWriter& out) const override;
 
   const Value& value() const noexcept { return value_; }
   /// "cnt=N".

@@ -1,6 +1,7 @@
 #include "zones/ip6trie.h"
 
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
 #include "zones/ip4trie.h"
 
 namespace fastrbl::zones {
@@ -33,6 +34,13 @@ bool Ip6Trie::query(const QueryKey& key, AnswerSink& out) const noexcept {
     return table_.any_listed(lo, hi);
   }
   return false;
+}
+
+void Ip6Trie::dump(DumpWriter& out) const {
+  table_.for_each_listed([&](const Ip6Key& lo, const Ip6Key& hi, std::uint32_t id) {
+    const std::array<const Value*, 1> vals{&values_[id]};
+    dump_ip6_range(out, lo, hi, vals, meta_.txt);
+  });
 }
 
 std::size_t Ip6Trie::memory_bytes() const noexcept {

@@ -31,6 +31,7 @@ class Ip6Trie final : public Dataset {
   /// Distinct prefixes as loaded, exclusions included (rbldnsd's `ents=`).
   std::size_t entries() const noexcept override { return entries_; }
   std::size_t memory_bytes() const noexcept override;
+  void dump(DumpWriter& out) const override;
 
   std::size_t runs() const noexcept { return table_.runs(); }
   /// As Ip4Trie::stats().

@@ -1,6 +1,7 @@
 #include "zones/ip6tset.h"
 
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
 #include "zones/ip6trie.h"
 
 #include <algorithm>
@@ -32,6 +33,15 @@ bool Ip6TSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
     return excluded == 0 || excluded - 1 < hi.lo - lo.lo;
   }
   return false;
+}
+
+void Ip6TSet::dump(DumpWriter& out) const {
+  const std::array<const Value*, 1> vals{&value_};
+  for (const std::uint64_t net : nets_) {
+    const Ip6Key first{net, 0};
+    dump_ip6_range(out, first, AddrTraits<Ip6Key>::last(first, 64), vals, meta_.txt);
+  }
+  for (const Ip6Key& a : excluded_) out.excluded(ip6_owner(a, 32));
 }
 
 std::size_t Ip6TSet::memory_bytes() const noexcept {

@@ -35,6 +35,7 @@ class Ip6TSet final : public Dataset {
   /// Distinct /64s plus distinct exclusions.
   std::size_t entries() const noexcept override { return nets_.size() + excluded_.size(); }
   std::size_t memory_bytes() const noexcept override;
+  void dump(DumpWriter& out) const override;
 
   std::size_t listed_count() const noexcept { return nets_.size(); }
   std::size_t excluded_count() const noexcept { return excluded_.size(); }

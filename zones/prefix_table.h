@@ -111,6 +111,15 @@ class PrefixTable {
     return i + 1 < starts_.size() && starts_[i + 1] <= hi;
   }
   std::size_t runs() const noexcept { return starts_.size(); }
+  /// Calls fn(first, last, value_id) for every listed run, in address order (for dumps).
+  template <class F>
+  void for_each_listed(F&& fn) const {
+    for (std::size_t i = 0; i < starts_.size(); ++i) {
+      if (results_[i] == kNone) continue;
+      const A last = i + 1 < starts_.size() ? AddrTraits<A>::prev(starts_[i + 1]) : AddrTraits<A>::max();
+      fn(starts_[i], last, results_[i]);
+    }
+  }
   std::size_t memory_bytes() const noexcept {
     return starts_.capacity() * sizeof(A) + results_.capacity() * sizeof(std::uint32_t);
   }

@@ -310,10 +310,15 @@ int ServerProcess::stop(Millis timeout, int signum) {
 
 RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd, Millis timeout,
                        const std::vector<std::string>& env, const std::vector<int>& pass_fds) {
+  return run_program(binary(), args, cwd, timeout, env, pass_fds);
+}
+
+RunResult run_program(const std::string& path, const std::vector<std::string>& args, const std::string& cwd,
+                      Millis timeout, const std::vector<std::string>& env, const std::vector<int>& pass_fds) {
   RunResult r;
   int out_fd = -1;
   int err_fd = -1;
-  const pid_t pid = spawn(args, cwd, &out_fd, &err_fd, env, pass_fds);
+  const pid_t pid = spawn(args, cwd, &out_fd, &err_fd, env, pass_fds, path);
   const auto deadline = Clock::now() + timeout;
   pump(&out_fd, &err_fd, &r.out, &r.err, deadline, [] { return false; });
   r.exit_code = wait_exit(pid, deadline);

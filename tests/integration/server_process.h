@@ -3,11 +3,13 @@
 //
 // ServerProcess writes the data file into a fresh temporary directory (mode 0777), starts
 // FASTRBL_BINARY_DIR/dnsd/fastrbld with `-n -b 127.0.0.1/0` (or the given addresses),
-// `-u nobody` when the test runs as root and names no -u itself, and the zone spec, and reads its stdout
-// until the "started" line, learning the ports from the "listening on" lines. Every wait is bounded. The
-// destructor kills the server by PID (SIGKILL) if it is still running, reaps it and removes the directory, so
-// a failing test never leaves a server behind. run_fastrbld() runs the binary to completion for start-up
-// error tests. Thread safety: one object per test thread.
+// `-u nobody` when the test runs as root and names no -u itself, and the zone spec, and
+// reads its stdout until the "started" line, learning the ports from the "listening on"
+// lines. Every wait is bounded. The destructor kills the server by PID (SIGKILL) if it is
+// still running, reaps it and removes the directory, so a failing test never leaves a
+// server behind. run_fastrbld() runs the binary to completion for start-up error tests
+// and -d, run_program() any other program (the installed rbldnsd).
+// Thread safety: one object per test thread.
 
 #include "dns_client.h"
 
@@ -95,6 +97,11 @@ struct RunResult {
 RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(15000),
                        const std::vector<std::string>& env = {}, const std::vector<int>& pass_fds = {});
+
+/// Runs the program at `path` with `args` in `cwd` until it exits (at most `timeout`).
+RunResult run_program(const std::string& path, const std::vector<std::string>& args, const std::string& cwd,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(15000),
+                      const std::vector<std::string>& env = {}, const std::vector<int>& pass_fds = {});
 
 /// A fresh temporary directory (removed by the caller with remove_dir()).
 std::string make_temp_dir();
