@@ -2,7 +2,11 @@
 // parse the command line -> bind every socket (UDP and TCP) and log "listening on" with
 // the actual port -> detach (unless -n) -> pidfile -> chdir (-w) -> load the zones ->
 // start the workers -> log "started" -> tell the parent we are up -> serve until
-// SIGTERM/SIGINT. Any start-up error is fatal: "fastrbld: <message>" on stderr, exit 1.
+// SIGTERM/SIGINT, with reload checks on SIGHUP and every -c interval. With -q the zones
+// are loaded after "started", in the background, while every zone answers SERVFAIL; a
+// failed load is then not fatal. Any other start-up error is fatal: "fastrbld:
+// <message>" on stderr, exit 1 (a failed load: rbldnsd's "zone loading errors,
+// aborting").
 
 #include "core/log.h"
 #include "dnsd/config.h"
@@ -11,6 +15,7 @@
 #include "dnsd/query.h"
 #include "dnsd/server.h"
 #include "loader/load.h"
+#include "loader/reload.h"
 
 #include <cerrno>
 #include <csignal>
@@ -91,9 +96,18 @@ int run(int argc, char** argv) {
   options.max_ttl = config.ttl.max;
   options.accept_host_bits = config.accept_host_bits;
   options.no_gzip = config.no_decompress;
-  auto loaded = loader::load_snapshot(config.zones, options);
-  if (!loaded.is_ok()) return fatal(loaded.status());
-  std::shared_ptr<const fastrbl::zones::Snapshot> snapshot = std::move(loaded).value();
+  auto zone_set = loader::ZoneSet::create(config.zones, options);
+  if (!zone_set.is_ok()) return fatal(zone_set.status());
+  std::unique_ptr<loader::ZoneSet> zone_specs = std::move(zone_set).value();
+  std::shared_ptr<const fastrbl::zones::Snapshot> snapshot;
+  if (config.quickstart) {
+    snapshot = zone_specs->unloaded_snapshot();  // SERVFAIL until the first load
+  } else {
+    loader::CheckResult first = zone_specs->check();
+    loader::log_zones_reloaded(first);
+    if (first.failed > 0) return fatal(Status::error("zone loading errors, aborting"));
+    snapshot = std::move(first.snapshot);
+  }
   const std::size_t zones = snapshot->zones().size();
 
   dnsd::Server server(config);
@@ -107,6 +121,8 @@ int run(int argc, char** argv) {
   FASTRBL_LOG_INFO("%s started (%zu socket(s), %zu zone(s))", dnsd::version_string(),
                    listen.addresses().size(), zones);
   daemon.ready();
+  server.enable_reload(std::move(zone_specs));
+  if (config.quickstart) server.request_reload();
   return server.run();
 }
 

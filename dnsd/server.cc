@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "dnsd/listen.h"
 
+#include <cstdint>
 #include <cstring>
 #include <pthread.h>
 #include <signal.h>
@@ -30,7 +31,9 @@ Server::~Server() {
   if (loop_ready_) {
     for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_, &sigusr1_, &sigusr2_}) close_if_open(as_handle(s));
     close_if_open(as_handle(&retire_timer_));
-    uv_run(&loop_, UV_RUN_DEFAULT);
+    close_if_open(as_handle(&check_timer_));
+    if (reloader_) reloader_->close();
+    uv_run(&loop_, UV_RUN_DEFAULT);  // also waits for a running reload check
     uv_loop_close(&loop_);
   }
 }
@@ -44,6 +47,8 @@ core::Status Server::init(ListenSet& listen, std::shared_ptr<const zones::Snapsh
   loop_ready_ = true;
   uv_timer_init(&loop_, &retire_timer_);
   retire_timer_.data = this;
+  uv_timer_init(&loop_, &check_timer_);
+  check_timer_.data = this;
   for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_, &sigusr1_, &sigusr2_}) {
     err = uv_signal_init(&loop_, s);
     if (err != 0) return core::Status::error(std::string("uv_signal_init: ") + uv_strerror(err));
@@ -108,6 +113,26 @@ void Server::publish(std::shared_ptr<const zones::Snapshot> snapshot) {
   }
 }
 
+void Server::enable_reload(std::unique_ptr<loader::ZoneSet> zones) {
+  reloader_ = std::make_unique<Reloader>(
+      &loop_, std::move(zones),
+      [this](std::shared_ptr<const zones::Snapshot> snapshot) { publish(std::move(snapshot)); });
+  if (config_.check_interval > 0) {
+    const std::uint64_t ms = std::uint64_t{config_.check_interval} * 1000;
+    uv_timer_start(&check_timer_, on_check_timer, ms, ms);
+  }
+}
+
+void Server::request_reload() {
+  if (reloader_) reloader_->request();
+}
+
+void Server::on_check_timer(uv_timer_t* timer) noexcept {
+  auto* s = static_cast<Server*>(timer->data);
+  // (stats branch) The -s stats line is written here: s->write_stats_line();
+  s->request_reload();
+}
+
 std::size_t Server::workers_using_recvmmsg() const noexcept {
   std::size_t n = 0;
   for (const auto& w : workers_) n += w->using_recvmmsg() ? 1U : 0U;
@@ -116,9 +141,13 @@ std::size_t Server::workers_using_recvmmsg() const noexcept {
 
 void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
   auto* s = static_cast<Server*>(handle->data);
+  if (signum == SIGHUP) {
+    // (stats branch) The -l query log is reopened here, before the check: s->reopen_query_log();
+    s->request_reload();
+    return;
+  }
   if (signum != SIGTERM && signum != SIGINT) {
-    FASTRBL_LOG_WARN("ignoring signal %s: reloading and statistics are not implemented yet",
-                     strsignal(signum));
+    FASTRBL_LOG_WARN("ignoring signal %s: statistics are not implemented yet", strsignal(signum));
     return;
   }
   FASTRBL_LOG_INFO("terminating");
@@ -126,6 +155,8 @@ void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
   for (uv_signal_t* h : {&s->sigterm_, &s->sigint_, &s->sighup_, &s->sigusr1_, &s->sigusr2_})
     close_if_open(as_handle(h));
   close_if_open(as_handle(&s->retire_timer_));
+  close_if_open(as_handle(&s->check_timer_));
+  if (s->reloader_) s->reloader_->close();  // a running check completes without publishing
 }
 
 void Server::on_retire_timer(uv_timer_t* timer) noexcept {

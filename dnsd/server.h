@@ -6,15 +6,17 @@
 // init() publishes the snapshot and gives every worker its sockets, start() starts the
 // worker threads (with the process signals blocked, so that only the main thread handles
 // them), run() serves until SIGTERM or SIGINT, then stops the workers (uv_async), joins
-// them and returns the exit status. publish() hands a new snapshot to the workers (the
-// coming reload issue); retired snapshots are destroyed by a timer on this thread once
-// every worker has moved past them.
+// them and returns the exit status. publish() hands a new snapshot to the workers;
+// retired snapshots are destroyed by a timer on this thread once every worker has moved
+// past them. With enable_reload(), SIGHUP and a timer every -c interval request a reload
+// check, run by a Reloader off this thread (dnsd/reloader.h).
 // Ownership: owns the workers, the SnapshotHolder and the AnswerConfig they borrow.
 // Thread safety: main thread only.
 
 #include "core/status.h"
 #include "dnsd/config.h"
 #include "dnsd/query.h"
+#include "dnsd/reloader.h"
 #include "dnsd/snapshot_holder.h"
 #include "dnsd/worker.h"
 
@@ -44,6 +46,11 @@ class Server {
   int run();
   /// Makes `snapshot` the one the workers answer from (control thread).
   void publish(std::shared_ptr<const zones::Snapshot> snapshot);
+  /// Reload checks from now on: on SIGHUP and every config.check_interval seconds (0:
+  /// SIGHUP only), over `zones`. Requires: init() succeeded; called once, before run().
+  void enable_reload(std::unique_ptr<loader::ZoneSet> zones);
+  /// Requests a reload check (coalesced with a running one). Requires: enable_reload().
+  void request_reload();
 
   /// Workers whose UDP sockets are read with recvmmsg.
   std::size_t workers_using_recvmmsg() const noexcept;
@@ -51,6 +58,7 @@ class Server {
  private:
   static void on_signal(uv_signal_t* handle, int signum) noexcept;
   static void on_retire_timer(uv_timer_t* timer) noexcept;
+  static void on_check_timer(uv_timer_t* timer) noexcept;
   void stop_workers() noexcept;
   void log_totals() const;
 
@@ -67,6 +75,8 @@ class Server {
   uv_signal_t sigusr1_{};
   uv_signal_t sigusr2_{};
   uv_timer_t retire_timer_{};
+  uv_timer_t check_timer_{};  // -c
+  std::unique_ptr<Reloader> reloader_;
 };
 
 }  // namespace fastrbl::dnsd

@@ -1,0 +1,65 @@
+#include "dnsd/reloader.h"
+
+#include "core/log.h"
+
+#include <exception>
+#include <string>
+#include <utility>
+
+namespace fastrbl::dnsd {
+
+Reloader::Reloader(uv_loop_t* loop, std::unique_ptr<loader::ZoneSet> zones, Publish publish)
+    : loop_(loop), zones_(std::move(zones)), publish_(std::move(publish)) {
+  req_.data = this;
+}
+
+Reloader::~Reloader() = default;
+
+void Reloader::request() {
+  if (closed_) return;
+  if (running_) {
+    pending_ = true;  // coalesced: one more check after the running one
+    return;
+  }
+  start();
+}
+
+void Reloader::start() {
+  const int err = uv_queue_work(loop_, &req_, work, after_work);
+  if (err != 0) {
+    FASTRBL_LOG_ERROR("unable to start a reload check: %s", uv_strerror(err));
+    return;
+  }
+  running_ = true;
+  pending_ = false;
+}
+
+void Reloader::work(uv_work_t* req) noexcept {
+  auto* self = static_cast<Reloader*>(req->data);
+  try {
+    self->result_ = self->zones_->check();
+  } catch (const std::exception& e) {  // out of memory while loading: keep serving
+    self->result_ = loader::CheckResult{};
+    FASTRBL_LOG_ERROR("reload check failed: %s", e.what());
+  }
+}
+
+void Reloader::after_work(uv_work_t* req, int /*status*/) noexcept {
+  auto* self = static_cast<Reloader*>(req->data);
+  self->running_ = false;
+  ++self->completed_;
+  loader::CheckResult result = std::move(self->result_);
+  self->result_ = loader::CheckResult{};
+  if (self->closed_) return;
+  if (result.attempted()) loader::log_zones_reloaded(result);
+  if (result.snapshot) {
+    try {
+      self->publish_(std::move(result.snapshot));
+    } catch (const std::exception& e) {
+      FASTRBL_LOG_ERROR("unable to publish the reloaded zones: %s", e.what());
+    }
+  }
+  if (self->pending_) self->start();
+}
+
+}  // namespace fastrbl::dnsd
