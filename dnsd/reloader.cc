@@ -51,7 +51,7 @@ void Reloader::after_work(uv_work_t* req, int /*status*/) noexcept {
   loader::CheckResult result = std::move(self->result_);
   self->result_ = loader::CheckResult{};
   if (self->closed_) return;
-  if (result.attempted()) loader::log_zones_reloaded(result);
+  // Published before the log line: once "zones reloaded" is out, the new data answers.
   if (result.snapshot) {
     try {
       self->publish_(std::move(result.snapshot));
@@ -59,6 +59,7 @@ void Reloader::after_work(uv_work_t* req, int /*status*/) noexcept {
       FASTRBL_LOG_ERROR("unable to publish the reloaded zones: %s", e.what());
     }
   }
+  if (result.attempted()) loader::log_zones_reloaded(result);
   if (self->pending_) self->start();
 }
 

@@ -159,6 +159,7 @@ void ServerProcess::start(const ServerOptions& options) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   dir_ = make_temp_dir();
   write_file(dir_ + "/data.txt", options.data);
+  for (const auto& [name, contents] : options.files) write_file(dir_ + "/" + name, contents);
   std::vector<std::string> args;
   if (options.foreground) {
     args.emplace_back("-n");
@@ -174,6 +175,7 @@ void ServerProcess::start(const ServerOptions& options) {
     args.push_back(b);
   }
   args.push_back(options.zone);
+  args.insert(args.end(), options.more_zones.begin(), options.more_zones.end());
   const pid_t first = spawn(args, dir_, &out_fd_, &err_fd_);
   pid_ = first;
   const auto deadline = Clock::now() + Millis(20000);
@@ -230,6 +232,18 @@ std::uint16_t ServerProcess::port(int family) const {
 
 void ServerProcess::drain(Millis timeout) {
   pump(&out_fd_, &err_fd_, &out_, &err_, Clock::now() + timeout, [] { return false; });
+}
+
+std::size_t ServerProcess::count(const std::string& text) const {
+  std::size_t n = 0;
+  for (const std::string* s : {&out_, &err_})
+    for (std::size_t p = s->find(text); p != std::string::npos; p = s->find(text, p + text.size())) ++n;
+  return n;
+}
+
+bool ServerProcess::wait_for(const std::string& text, std::size_t count, Millis timeout) {
+  pump(&out_fd_, &err_fd_, &out_, &err_, Clock::now() + timeout, [&] { return this->count(text) >= count; });
+  return this->count(text) >= count;
 }
 
 int ServerProcess::stop(Millis timeout, int signum) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <sys/types.h>
+#include <utility>
 #include <vector>
 
 namespace fastrbl::test {
@@ -23,11 +24,13 @@ namespace fastrbl::test {
 extern const char* const kDefaultData;
 
 struct ServerOptions {
-  std::vector<std::string> args;                     // extra options, before -b
-  std::vector<std::string> binds = {"127.0.0.1/0"};  // one -b each
-  std::string data = kDefaultData;                   // contents of data.txt
-  std::string zone = "bl.example:ip4set:data.txt";   // relative to the temporary dir (-w)
-  bool foreground = true;                            // -n; false: daemon mode with -p
+  std::vector<std::string> args;                           // extra options, before -b
+  std::vector<std::string> binds = {"127.0.0.1/0"};        // one -b each
+  std::string data = kDefaultData;                         // contents of data.txt
+  std::string zone = "bl.example:ip4set:data.txt";         // relative to the temporary dir (-w)
+  std::vector<std::string> more_zones;                     // further zone specs, after `zone`
+  std::vector<std::pair<std::string, std::string>> files;  // further data files: name, contents
+  bool foreground = true;                                  // -n; false: daemon mode with -p
 };
 
 /// Default options plus extra command-line options.
@@ -55,6 +58,15 @@ class ServerProcess {
            int signum = 15 /* SIGTERM */);
   /// Everything the server wrote to stdout and stderr so far (after stop(): all of it).
   std::string output() const { return out_ + err_; }
+  /// What it wrote to stdout, and to stderr, so far.
+  const std::string& out() const { return out_; }
+  const std::string& err() const { return err_; }
+  /// Reads the server's output until `text` has appeared `count` times in stdout and
+  /// stderr together, or `timeout` passed; returns whether it did.
+  bool wait_for(const std::string& text, std::size_t count = 1,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
+  /// How many times `text` appears in the output read so far.
+  std::size_t count(const std::string& text) const;
   const std::string& dir() const { return dir_; }
   /// The "listening on" texts, in order.
   const std::vector<std::string>& listening() const { return listening_; }
