@@ -4,9 +4,16 @@
 
 #include <exception>
 #include <string>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <utility>
 
 namespace fastrbl::dnsd {
+namespace {
+
+constexpr int kLoaderNice = 10;
+
+}  // namespace
 
 Reloader::Reloader(uv_loop_t* loop, std::unique_ptr<loader::ZoneSet> zones, Publish publish)
     : loop_(loop), zones_(std::move(zones)), publish_(std::move(publish)) {
@@ -36,6 +43,10 @@ void Reloader::start() {
 
 void Reloader::work(uv_work_t* req) noexcept {
   auto* self = static_cast<Reloader*>(req->data);
+  // The loading thread yields the CPU to the workers when both want it: on a busy host a
+  // reload takes longer rather than making queries wait (and overflow socket buffers).
+  // Linux nice values are per thread; the threadpool serves nothing else in fastrbld.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kLoaderNice);
   try {
     self->result_ = self->zones_->check();
   } catch (const std::exception& e) {  // out of memory while loading: keep serving

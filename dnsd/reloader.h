@@ -5,7 +5,8 @@
 // The control loop calls request() on SIGHUP, on every -c tick, and once after start-up
 // with -q. A check runs on the libuv threadpool (uv_queue_work), so neither the workers
 // nor the control loop's signal handling wait for a load; the workers keep answering
-// from the running snapshot meanwhile. When the check is done, its completion runs on
+// from the running snapshot meanwhile, and the loading thread runs at nice 10 so that it
+// yields the CPU to them. When the check is done, its completion runs on
 // the control thread: it logs rbldnsd's "zones reloaded" line if a dataset load was
 // attempted and calls the publish callback with the new snapshot, if one was built.
 // Checks never overlap: requests that arrive while one runs are coalesced into one more
