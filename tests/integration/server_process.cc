@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -160,6 +161,7 @@ void ServerProcess::start(const ServerOptions& options) {
   dir_ = make_temp_dir();
   write_file(dir_ + "/data.txt", options.data);
   for (const auto& [name, contents] : options.files) write_file(dir_ + "/" + name, contents);
+  for (const std::string& name : options.fifos) REQUIRE(::mkfifo((dir_ + "/" + name).c_str(), 0600) == 0);
   std::vector<std::string> args;
   if (options.foreground) {
     args.emplace_back("-n");

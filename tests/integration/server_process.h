@@ -30,6 +30,7 @@ struct ServerOptions {
   std::string zone = "bl.example:ip4set:data.txt";         // relative to the temporary dir (-w)
   std::vector<std::string> more_zones;                     // further zone specs, after `zone`
   std::vector<std::pair<std::string, std::string>> files;  // further data files: name, contents
+  std::vector<std::string> fifos;                          // named pipes to create (mkfifo)
   bool foreground = true;                                  // -n; false: daemon mode with -p
 };
 

@@ -12,11 +12,13 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <fcntl.h>
 #include <signal.h>
 #include <string>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <thread>
+#include <unistd.h>
 
 namespace fastrbl::test {
 namespace {
@@ -133,24 +135,33 @@ TEST_CASE("reload: a missing or broken file keeps the last good data; a fixed on
 }
 
 TEST_CASE("reload: -q answers SERVFAIL until the zones are loaded") {
-  // Enough data that the background load is still running when the first query arrives.
-  std::string big = data_for(2);
-  for (int i = 0; i < 300000; ++i)
-    big += "10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
-           std::to_string(i & 255) + "\n";
+  // The first dataset is a named pipe: the background load waits in open(2) until the test
+  // opens the other end, so the queries below certainly arrive before the zones are loaded.
   ServerOptions o = with_args({"-q"});
-  o.data = big;
+  o.fifos = {"slow.fifo"};
+  o.zone = "slow.example:ip4set:slow.fifo";
+  o.more_zones = {"bl.example:ip4set:data.txt"};
   ServerProcess server(o);
   const Endpoint ep = server.endpoint();
-  REQUIRE(server.count(kReloaded) == 0);
   check_reply(udp_exchange(ep, make_query(1, "4.3.2.1.bl.example", kA)), rcode_only(1, LDNS_RCODE_SERVFAIL));
   check_reply(udp_exchange(ep, make_query(2, "bl.example", 6)), rcode_only(2, LDNS_RCODE_SERVFAIL));
+  check_reply(udp_exchange(ep, make_query(3, "slow.example", 6)), rcode_only(3, LDNS_RCODE_SERVFAIL));
+  check_reply(udp_exchange(ep, make_query(4, "4.3.2.1.other.example", kA)),
+              rcode_only(4, LDNS_RCODE_REFUSED));
+  CHECK(server.count(kReloaded) == 0);
+
+  // An empty pipe: the slow dataset loads empty, then data.txt loads.
+  const int fd = ::open((server.dir() + "/slow.fifo").c_str(), O_WRONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  ::close(fd);
   REQUIRE(server.wait_for(kReloaded));
-  check_a(ep, 3, "4.3.2.1.bl.example", "127.0.0.2");
-  check_a(ep, 4, "5.5.2.10.bl.example", "127.0.0.2");
+  check_a(ep, 5, "4.3.2.1.bl.example", "127.0.0.2");
+  check_reply(udp_exchange(ep, make_query(6, "4.3.2.1.slow.example", kA)),
+              rcode_only(6, LDNS_RCODE_NXDOMAIN));
   // With -n -q the "started" line comes before the load messages, as in rbldnsd.
   const std::string& out = server.out();
-  CHECK(out.find(" started (") < out.find("fastrbld: ip4set:data.txt: "));
+  CHECK(out.find(" started (") < out.find("fastrbld: ip4set:slow.fifo: "));
+  CHECK(out.find("fastrbld: ip4set:slow.fifo: ") < out.find("fastrbld: ip4set:data.txt: "));
   CHECK(server.stop() == 0);
 }
 
