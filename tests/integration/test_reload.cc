@@ -105,7 +105,7 @@ TEST_CASE("reload: the -c timer checks every interval") {
   CHECK(server.stop() == 0);
 }
 
-TEST_CASE("reload: a missing or broken file keeps the last good data; a fixed one reloads") {
+TEST_CASE("reload: a missing or broken file keeps the last good data, a fixed one reloads") {
   ServerProcess server(reload_options({"-c", "0"}));
   const Endpoint ep = server.endpoint();
   const std::string p = server.dir() + "/data.txt";
@@ -165,7 +165,7 @@ TEST_CASE("reload: -q answers SERVFAIL until the zones are loaded") {
   CHECK(server.stop() == 0);
 }
 
-TEST_CASE("reload: -q survives a failed first load; the zone is SERVFAIL until it loads") {
+TEST_CASE("reload: -q survives a failed first load, the zone is SERVFAIL until it loads") {
   ServerOptions o = with_args({"-q", "-c", "0"});
   o.more_zones = {"m.example:ip4set:missing.txt"};
   ServerProcess server(o);

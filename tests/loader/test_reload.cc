@@ -73,7 +73,7 @@ TEST_CASE("reload: the first check loads everything, an unchanged one does nothi
   CHECK(again.snapshot == nullptr);
 }
 
-TEST_CASE("reload: only the changed dataset reloads; the others are shared", "[reload]") {
+TEST_CASE("reload: only the changed dataset reloads, the others are shared", "[reload]") {
   TempDir dir;
   dir.write("a", "1.2.3.4 :127.0.0.2:A\n", kMtime);
   dir.write("b", "5.6.7.8 :127.0.0.3:B\n", kMtime);
