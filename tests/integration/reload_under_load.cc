@@ -515,6 +515,8 @@ int main(int argc, char** argv) {
     std::printf(" %d:%" PRIu64, g, per_gen[static_cast<std::size_t>(g)].load());
   std::printf("\nreload (server's elapsed, s):");
   for (double r : reload_s) std::printf(" %.2f", r);
+  std::printf("\nreload (SIGHUP at, s since the start):");
+  for (const auto& [a, b] : reload_windows) std::printf(" %.2f", static_cast<double>(a) / 1e9);
   std::printf("\nreload (SIGHUP to log line, s):");
   for (double r : reload_wall_s) std::printf(" %.2f", r);
   std::printf("\nrss: after start %ld kB, peak sampled %ld kB, VmHWM %ld kB\n", rss_start, rss_peak.load(),
