@@ -3,8 +3,11 @@
 // systemd socket activation) and log "listening on" with the actual port -> resolve -u
 // -> detach (unless -n or a systemd Type=notify service) -> pidfile -> chroot (-r) ->
 // chdir (-w) -> drop privileges -> load the zones -> start the workers -> log "started"
-// -> tell the parent (and systemd) we are up -> serve until SIGTERM/SIGINT. Any start-up
-// error is fatal: "fastrbld: <message>" on stderr, exit 1.
+// -> tell the parent (and systemd) we are up -> serve until SIGTERM/SIGINT, with reload
+// checks on SIGHUP and every -c interval. With -q the zones are loaded after "started",
+// in the background, while every zone answers SERVFAIL; a failed load is then not fatal.
+// Any other start-up error is fatal: "fastrbld: <message>" on stderr, exit 1 (a failed
+// load: rbldnsd's "zone loading errors, aborting").
 // With -d (rbldnsd's dump): parse -> chdir (-w) -> load the zones -> print them in BIND
 // format on stdout -> exit 0, binding nothing.
 
@@ -17,6 +20,7 @@
 #include "dnsd/server.h"
 #include "dnsd/systemd.h"
 #include "loader/load.h"
+#include "loader/reload.h"
 #include "zones/dump.h"
 
 #include <cerrno>
@@ -133,9 +137,18 @@ int run(int argc, char** argv) {
   s = dnsd::drop_privileges(identity.value());
   if (!s.is_ok()) return fatal(s);
 
-  auto loaded = loader::load_snapshot(config.zones, load_options(config));
-  if (!loaded.is_ok()) return fatal(loaded.status());
-  std::shared_ptr<const fastrbl::zones::Snapshot> snapshot = std::move(loaded).value();
+  auto zone_set = loader::ZoneSet::create(config.zones, load_options(config));
+  if (!zone_set.is_ok()) return fatal(zone_set.status());
+  std::unique_ptr<loader::ZoneSet> zone_specs = std::move(zone_set).value();
+  std::shared_ptr<const fastrbl::zones::Snapshot> snapshot;
+  if (config.quickstart) {
+    snapshot = zone_specs->unloaded_snapshot();  // SERVFAIL until the first load
+  } else {
+    loader::CheckResult first = zone_specs->check();
+    loader::log_zones_reloaded(first);
+    if (first.failed > 0) return fatal(Status::error("zone loading errors, aborting"));
+    snapshot = std::move(first.snapshot);
+  }
   const std::size_t zones = snapshot->zones().size();
 
   dnsd::Server server(config);
@@ -152,6 +165,8 @@ int run(int argc, char** argv) {
   FASTRBL_LOG_INFO("%s started (%zu socket(s), %zu zone(s))", dnsd::version_string(),
                    listen.addresses().size(), zones);
   daemon.ready();
+  server.enable_reload(std::move(zone_specs));
+  if (config.quickstart) server.request_reload();
   dnsd::notify("READY=1");
   return server.run();
 }

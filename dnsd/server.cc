@@ -5,6 +5,7 @@
 #include "dnsd/systemd.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <pthread.h>
@@ -34,7 +35,9 @@ Server::~Server() {
   if (loop_ready_) {
     for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_, &sigusr1_, &sigusr2_}) close_if_open(as_handle(s));
     close_if_open(as_handle(&retire_timer_));
-    uv_run(&loop_, UV_RUN_DEFAULT);
+    close_if_open(as_handle(&check_timer_));
+    if (reloader_) reloader_->close();
+    uv_run(&loop_, UV_RUN_DEFAULT);  // also waits for a running reload check
     uv_loop_close(&loop_);
   }
 }
@@ -54,6 +57,8 @@ core::Status Server::init(ListenSet& listen, std::shared_ptr<const zones::Snapsh
   loop_ready_ = true;
   uv_timer_init(&loop_, &retire_timer_);
   retire_timer_.data = this;
+  uv_timer_init(&loop_, &check_timer_);
+  check_timer_.data = this;
   for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_, &sigusr1_, &sigusr2_}) {
     err = uv_signal_init(&loop_, s);
     if (err != 0) return core::Status::error(std::string("uv_signal_init: ") + uv_strerror(err));
@@ -172,6 +177,26 @@ void Server::publish(std::shared_ptr<const zones::Snapshot> snapshot) {
   }
 }
 
+void Server::enable_reload(std::unique_ptr<loader::ZoneSet> zones) {
+  reloader_ = std::make_unique<Reloader>(
+      &loop_, std::move(zones),
+      [this](std::shared_ptr<const zones::Snapshot> snapshot) { publish(std::move(snapshot)); });
+  if (config_.check_interval > 0) {
+    const std::uint64_t ms = std::uint64_t{config_.check_interval} * 1000;
+    uv_timer_start(&check_timer_, on_check_timer, ms, ms);
+  }
+}
+
+void Server::request_reload() {
+  if (reloader_) reloader_->request();
+}
+
+void Server::on_check_timer(uv_timer_t* timer) noexcept {
+  auto* s = static_cast<Server*>(timer->data);
+  s->write_stats_line();  // rbldnsd's SIGALRM: a stats line, then the reload check
+  s->request_reload();
+}
+
 std::size_t Server::workers_using_recvmmsg() const noexcept {
   std::size_t n = 0;
   for (const auto& w : workers_) n += w->using_recvmmsg() ? 1U : 0U;
@@ -185,8 +210,8 @@ void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
     return;
   }
   if (signum == SIGHUP) {
-    s->reopen_query_log();
-    FASTRBL_LOG_WARN("SIGHUP: query log reopened; reloading is not implemented yet");
+    s->reopen_query_log();  // first, as rbldnsd: the check may take a while
+    s->request_reload();
     return;
   }
   FASTRBL_LOG_INFO("terminating");
@@ -196,6 +221,8 @@ void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
   for (uv_signal_t* h : {&s->sigterm_, &s->sigint_, &s->sighup_, &s->sigusr1_, &s->sigusr2_})
     close_if_open(as_handle(h));
   close_if_open(as_handle(&s->retire_timer_));
+  close_if_open(as_handle(&s->check_timer_));
+  if (s->reloader_) s->reloader_->close();  // a running check completes without publishing
 }
 
 void Server::on_retire_timer(uv_timer_t* timer) noexcept {

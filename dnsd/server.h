@@ -6,12 +6,14 @@
 // init() publishes the snapshot and gives every worker its sockets, start() starts the
 // worker threads (with the process signals blocked, so that only the main thread handles
 // them), run() serves until SIGTERM or SIGINT, then stops the workers (uv_async), joins
-// them and returns the exit status. publish() hands a new snapshot to the workers (the
-// coming reload issue); retired snapshots are destroyed by a timer on this thread once
-// every worker has moved past them. Statistics (rbldnsd's, stats_report.h): SIGUSR1
-// writes a stats file line and logs the counters, SIGUSR2 does the same and then resets
-// them, SIGTERM/SIGINT end with a line, the counters and a bare timestamp. SIGHUP reopens
-// the query log (query_log.h).
+// them and returns the exit status. publish() hands a new snapshot to the workers;
+// retired snapshots are destroyed by a timer on this thread once every worker has moved
+// past them. With enable_reload(), SIGHUP and a timer every -c interval request a reload
+// check, run by a Reloader off this thread (dnsd/reloader.h). Statistics (rbldnsd's,
+// stats_report.h): SIGUSR1 writes a stats file line and logs the counters, SIGUSR2 does
+// the same and then resets them, SIGTERM/SIGINT end with a line, the counters and a bare
+// timestamp; the -c timer writes a stats file line too. SIGHUP also reopens the query log
+// (query_log.h).
 // Ownership: owns the workers, the SnapshotHolder and the AnswerConfig they borrow.
 // Thread safety: main thread only.
 
@@ -20,6 +22,7 @@
 #include "dnsd/query.h"
 #include "dnsd/query_log.h"
 #include "dnsd/query_stats.h"
+#include "dnsd/reloader.h"
 #include "dnsd/snapshot_holder.h"
 #include "dnsd/stats_report.h"
 #include "dnsd/worker.h"
@@ -51,6 +54,11 @@ class Server {
   int run();
   /// Makes `snapshot` the one the workers answer from (control thread).
   void publish(std::shared_ptr<const zones::Snapshot> snapshot);
+  /// Reload checks from now on: on SIGHUP and every config.check_interval seconds (0:
+  /// SIGHUP only), over `zones`. Requires: init() succeeded; called once, before run().
+  void enable_reload(std::unique_ptr<loader::ZoneSet> zones);
+  /// Requests a reload check (coalesced with a running one). Requires: enable_reload().
+  void request_reload();
 
   /// Workers whose UDP sockets are read with recvmmsg.
   std::size_t workers_using_recvmmsg() const noexcept;
@@ -71,6 +79,7 @@ class Server {
   void on_stats_signal(int signum);
   void final_stats();
   static void on_retire_timer(uv_timer_t* timer) noexcept;
+  static void on_check_timer(uv_timer_t* timer) noexcept;
   void stop_workers() noexcept;
   void log_totals() const;
 
@@ -91,6 +100,8 @@ class Server {
   uv_signal_t sigusr1_{};
   uv_signal_t sigusr2_{};
   uv_timer_t retire_timer_{};
+  uv_timer_t check_timer_{};  // -c
+  std::unique_ptr<Reloader> reloader_;
 };
 
 }  // namespace fastrbl::dnsd

@@ -267,9 +267,9 @@ core::Status DataFile::finish() {
     return core::Status::error("file " + shown(stamp_.path) + ": error reading file: " + errno_text(err));
   }
   if (st.st_mtime != stamp_.mtime || static_cast<std::uint64_t>(st.st_size) != stamp_.size)
-    return core::Status::error("file " + shown(stamp_.path) +
-                               ": file changed while we where reading it, data load aborted; "
-                               "do not write data files directly, use temp file and rename(2) instead");
+    return core::Status::error(
+        "file " + shown(stamp_.path) + ": file changed while we where reading it, data load aborted\nfile " +
+        shown(stamp_.path) + ": do not write data files directly, use temp file and rename(2) instead");
   return core::Status::ok();
 }
 

@@ -98,7 +98,9 @@ class DataFile {
   Read next(std::string_view* line, LoadDiagnostics& diag, core::Status* error);
 
   /// After kEnd: checks that the file did not change (mtime, size) while it was read
-  /// (rbldnsd's "file changed while we where reading it, data load aborted").
+  /// (rbldnsd's "file changed while we where reading it, data load aborted", then, after
+  /// a '\n', its advice line "do not write data files directly, use temp file and
+  /// rename(2) instead", each prefixed `file NAME: ` as rbldnsd logs them).
   core::Status finish();
 
   const FileStamp& stamp() const noexcept { return stamp_; }

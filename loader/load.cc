@@ -165,13 +165,17 @@ std::shared_ptr<const zones::Snapshot> build_snapshot(
     const std::vector<ZoneSpec>& specs, const std::vector<std::shared_ptr<const zones::Dataset>>& datasets,
     const LoadOptions& options, std::uint64_t generation) {
   std::vector<zones::Zone> zones;
+  std::vector<bool> unloaded;  // per zone: one of its datasets has no data
+  bool global_acl_unloaded = false;
   std::shared_ptr<const zones::Acl> global_acl;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     // An acl is matched on the client: it goes beside the zone's datasets, or is global.
+    const bool is_acl = specs[i].type == "acl";
     std::shared_ptr<const zones::Acl> acl;
-    if (specs[i].type == "acl") acl = std::dynamic_pointer_cast<const zones::Acl>(datasets[i]);
-    if (acl && specs[i].zone.is_root()) {
+    if (is_acl) acl = std::dynamic_pointer_cast<const zones::Acl>(datasets[i]);
+    if (is_acl && specs[i].zone.is_root()) {
       global_acl = acl;
+      global_acl_unloaded = datasets[i] == nullptr;
       continue;
     }
     auto it = std::find_if(zones.begin(), zones.end(),
@@ -179,7 +183,12 @@ std::shared_ptr<const zones::Snapshot> build_snapshot(
     if (it == zones.end()) {
       zones.emplace_back();
       zones.back().name = specs[i].zone;
+      unloaded.push_back(false);
       it = zones.end() - 1;
+    }
+    if (datasets[i] == nullptr) {
+      unloaded[static_cast<std::size_t>(it - zones.begin())] = true;
+      continue;
     }
     if (acl) {
       it->acl = acl;
@@ -189,8 +198,16 @@ std::shared_ptr<const zones::Snapshot> build_snapshot(
   }
 
   const std::time_t now = options.now != 0 ? options.now : std::time(nullptr);
-  for (zones::Zone& z : zones) {
+  for (std::size_t zi = 0; zi < zones.size(); ++zi) {
+    zones::Zone& z = zones[zi];
     const std::string zname = z.name.to_text();
+    // Without all its data (or with a global acl that never loaded) a zone answers
+    // SERVFAIL rather than answer from part of its data, as rbldnsd.
+    if (unloaded[zi] || global_acl_unloaded) {
+      z.serviced = false;
+      FASTRBL_LOG_WARN("zone %s: not all datasets are loaded, zone will not be serviced", zname.c_str());
+      continue;
+    }
     const zones::NsData* ns = nullptr;
     std::time_t expires = 0;
     for (const auto& ds : z.datasets) {
@@ -222,7 +239,9 @@ std::shared_ptr<const zones::Snapshot> build_snapshot(
   }
 
   // Glue needs every zone's datasets in place.
-  for (zones::Zone& z : zones) {
+  for (std::size_t zi = 0; zi < zones.size(); ++zi) {
+    zones::Zone& z = zones[zi];
+    if (unloaded[zi] || global_acl_unloaded) continue;
     for (std::size_t i = 0; i < z.ns.size(); ++i) {
       const zones::Zone* target = find_zone(zones, z.ns[i]);
       if (target == nullptr) continue;

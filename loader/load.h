@@ -59,8 +59,10 @@ core::Result<std::unique_ptr<DatasetParser>> make_parser(std::string_view type);
 core::Result<LoadedDataset> load_dataset(std::string_view type, std::string_view files_spec,
                                          const std::vector<std::string>& files, const LoadOptions& options);
 
-/// Assembles the zones. `datasets[i]` is the dataset of `specs[i]`.
-/// Requires: specs.size() == datasets.size(); no null dataset.
+/// Assembles the zones. `datasets[i]` is the dataset of `specs[i]`, or null when it has
+/// never loaded: its zone is then not serviced (SERVFAIL) and rbldnsd's "zone X: not all
+/// datasets are loaded, zone will not be serviced" is logged; a null global acl does that
+/// to every zone. Requires: specs.size() == datasets.size().
 std::shared_ptr<const zones::Snapshot> build_snapshot(
     const std::vector<ZoneSpec>& specs, const std::vector<std::shared_ptr<const zones::Dataset>>& datasets,
     const LoadOptions& options, std::uint64_t generation = 0);

@@ -208,6 +208,7 @@ void ServerProcess::start(const ServerOptions& options) {
   // Writable by anyone: a server started as root works as another user (-u) and writes
   // its -s/-l files here.
   ::chmod(dir_.c_str(), 0777);
+  for (const std::string& name : options.fifos) REQUIRE(::mkfifo((dir_ + "/" + name).c_str(), 0666) == 0);
   std::vector<std::string> args;
   if (options.foreground) {
     args.emplace_back("-n");
@@ -286,6 +287,18 @@ std::uint16_t ServerProcess::port(int family) const {
 
 void ServerProcess::drain(Millis timeout) {
   pump(&out_fd_, &err_fd_, &out_, &err_, Clock::now() + timeout, [] { return false; });
+}
+
+std::size_t ServerProcess::count(const std::string& text) const {
+  std::size_t n = 0;
+  for (const std::string* s : {&out_, &err_})
+    for (std::size_t p = s->find(text); p != std::string::npos; p = s->find(text, p + text.size())) ++n;
+  return n;
+}
+
+bool ServerProcess::wait_for(const std::string& text, std::size_t count, Millis timeout) {
+  pump(&out_fd_, &err_fd_, &out_, &err_, Clock::now() + timeout, [&] { return this->count(text) >= count; });
+  return this->count(text) >= count;
 }
 
 int ServerProcess::stop(Millis timeout, int signum) {

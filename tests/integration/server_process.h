@@ -40,6 +40,7 @@ struct ServerOptions {
   /// Another server binary with rbldnsd's command line (e.g. /usr/sbin/rbldnsd for
   /// differential tests); empty: fastrbld.
   std::string program;
+  std::vector<std::string> fifos;  // named pipes to create (mkfifo, mode 0666)
 };
 
 /// Default options plus extra command-line options.
@@ -67,6 +68,15 @@ class ServerProcess {
            int signum = 15 /* SIGTERM */);
   /// Everything the server wrote to stdout and stderr so far (after stop(): all of it).
   std::string output() const { return out_ + err_; }
+  /// What it wrote to stdout, and to stderr, so far.
+  const std::string& out() const { return out_; }
+  const std::string& err() const { return err_; }
+  /// Reads the server's output until `text` has appeared `count` times in stdout and
+  /// stderr together, or `timeout` passed; returns whether it did.
+  bool wait_for(const std::string& text, std::size_t count = 1,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
+  /// How many times `text` appears in the output read so far.
+  std::size_t count(const std::string& text) const;
   const std::string& dir() const { return dir_; }
   /// The "listening on" texts, in order.
   const std::vector<std::string>& listening() const { return listening_; }
