@@ -45,6 +45,18 @@ def main(outdir, png):
         res[(config, server)][metric] = value
         if config not in order:
             order.append(config)
+    # Rounds (metric_rN): the median round stands for the metric; the rounds are listed.
+    rounds_text = []
+    for (config, server), r in sorted(res.items()):
+        for base in ("cpu_us", "p50_us", "p99_us"):
+            vals = [num(v) for k, v in sorted(r.items()) if k.startswith(base + "_r")]
+            vals = [v for v in vals if v is not None]
+            if vals:
+                r[base + "_single_run"] = r.get(base)
+                r[base] = str(sorted(vals)[len(vals) // 2])
+                if base == "cpu_us":
+                    rounds_text.append(f"{config} {server}: " + ", ".join(f"{v:.2f}" for v in vals) +
+                                       f" (alone, before: {fmt(num(r.get('cpu_us_single_run')))})")
     machine = dict(l.rstrip("\n").split("\t", 1) for l in open(f"{outdir}/machine.tsv"))
     sizes = machine.get("sizes", "").split()
 
@@ -96,6 +108,12 @@ def main(outdir, png):
                 cells.append(f"{a / b:.2f}" if a is not None and b and k not in ("start_s", "rss_kb") else "")
             print(f"| {label(config)} | ratio fastrbld/ceiling | " + " | ".join(cells) + " |")
     print()
+
+    if rounds_text:
+        print("CPU µs/query in the rounds (servers taking turns; the table shows the median round):\n")
+        for t in rounds_text:
+            print(f"- {t}")
+        print()
 
     mix = {s: res.get(("mix", s), {}) for s in SERVERS}
     fi, ri = num(mix["fastrbld"].get("instr_burst")), num(mix["rbldnsd"].get("instr_burst"))

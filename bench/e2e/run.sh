@@ -37,11 +37,11 @@ done
 
 if [ "$quick" -eq 1 ]; then
   sizes="100000 1000000 100000 10000"
-  cpu_secs=4 step_secs=2 cg_burst=2048 cg_single=512 cg_configs="mix"
+  cpu_secs=4 step_secs=2 rounds=2 cg_burst=2048 cg_single=512 cg_configs="mix"
   configs="ip4s ip4l dn ip6 mix"
 else
   sizes="1000000 10000000 1000000 100000"
-  cpu_secs=10 step_secs=3 cg_burst=8192 cg_single=2048 cg_configs="mix ip4l ip6"
+  cpu_secs=10 step_secs=3 rounds=3 cg_burst=8192 cg_single=2048 cg_configs="mix ip4s ip4l dn ip6"
   configs="ip4s ip4l dn ip6 mix"
 fi
 cpu_rate=20000
@@ -106,6 +106,7 @@ queries() {  # config -> query file
 
 port=15400
 server_pid=""
+record_start=1
 # start SERVER CONFIG [valgrind...]: starts it pinned to CPU 0, waits for the first answer,
 # sets server_pid and port, records start time and RSS (unless under valgrind).
 start() {
@@ -139,7 +140,7 @@ start() {
     cat "$out/$server-$config-$port.log" >&2
     exit 1
   fi
-  if [ $# -eq 0 ]; then
+  if [ $# -eq 0 ] && [ "$record_start" -eq 1 ]; then
     sleep 0.5
     record "$config" "$server" start_s "$secs"
     record "$config" "$server" rss_kb "$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")"
@@ -152,27 +153,28 @@ stop() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# CPU per query at a fixed rate, with latency percentiles.
+# CPU per query at a fixed rate, with latency percentiles. TAG (optional) suffixes the
+# metric names (one round of several).
 measure_cpu() {
-  local server=$1 config=$2 q
+  local server=$1 config=$2 tag=${3:-} q
   q=$(queries "$config")
-  local t0 t1 f=$out/cpu-$server-$config.out
+  local t0 t1 f=$out/cpu-$server-$config$tag.out
   t0=$(cpu_ticks "$server_pid")
   taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$cpu_secs" -Q "$cpu_rate" -c 1 -q 500 -t 2 -v > "$f" 2>&1
   t1=$(cpu_ticks "$server_pid")
   local done hz
   done=$(awk '/Queries completed/ {print $3}' "$f")
   hz=$(getconf CLK_TCK)
-  record "$config" "$server" cpu_us "$($py -c "print(round(($t1-$t0)/$hz*1e6/max(1,$done),3))")"
-  record "$config" "$server" cpu_completed "$done"
-  record "$config" "$server" cpu_lost "$(awk '/Queries lost/ {print $3}' "$f")"
-  $py - "$f" "$config" "$server" >> "$res" <<'PY'
+  record "$config" "$server" "cpu_us$tag" "$($py -c "print(round(($t1-$t0)/$hz*1e6/max(1,$done),3))")"
+  record "$config" "$server" "cpu_completed$tag" "$done"
+  record "$config" "$server" "cpu_lost$tag" "$(awk '/Queries lost/ {print $3}' "$f")"
+  $py - "$f" "$config" "$server" "$tag" >> "$res" <<'PY'
 import sys
 # "> RCODE name type seconds" per answer; "> T name type" per timeout (counted as lost).
 lat = sorted(float(w[4]) for w in (l.split() for l in open(sys.argv[1])) if len(w) == 5 and w[0] == ">")
 pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1e6 if lat else 0
-print(f"{sys.argv[2]}\t{sys.argv[3]}\tp50_us\t{pct(0.5):.0f}")
-print(f"{sys.argv[2]}\t{sys.argv[3]}\tp99_us\t{pct(0.99):.0f}")
+print(f"{sys.argv[2]}\t{sys.argv[3]}\tp50_us{sys.argv[4]}\t{pct(0.5):.0f}")
+print(f"{sys.argv[2]}\t{sys.argv[3]}\tp99_us{sys.argv[4]}\t{pct(0.99):.0f}")
 PY
 }
 
@@ -238,6 +240,28 @@ start ceiling mix
 measure_cpu ceiling mix
 measure_qps ceiling mix
 stop
+
+# The mix again, the three servers taking turns for $rounds rounds, so that changes in the
+# machine's load fall on all three alike; the report takes the median round.
+note "mix: CPU at $cpu_rate q/s, $rounds rounds, servers taking turns"
+declare -A rpid rport
+record_start=0
+for server in rbldnsd fastrbld ceiling; do
+  start "$server" mix
+  rpid[$server]=$server_pid
+  rport[$server]=$port
+done
+for round in $(seq "$rounds"); do
+  for server in rbldnsd fastrbld ceiling; do
+    server_pid=${rpid[$server]} port=${rport[$server]}
+    measure_cpu "$server" mix "_r$round"
+  done
+done
+for server in rbldnsd fastrbld ceiling; do
+  server_pid=${rpid[$server]}
+  stop
+done
+record_start=1
 
 for config in $cg_configs; do
   for server in rbldnsd fastrbld ceiling; do
