@@ -115,12 +115,15 @@ start() {
   port=$((port + 1))
   local cmd
   case "$server" in
-    fastrbld) cmd=("$fastrbld" -n --workers 1 -b "127.0.0.1/$port") ;;
-    rbldnsd)
+    fastrbld | rbldnsd)
+      # Both refuse to keep root: -u nobody; under valgrind, started as nobody instead, so
+      # that the vgdb pipes stay usable.
+      local bin=/usr/sbin/rbldnsd extra=()
+      [ "$server" = rbldnsd ] || { bin=$fastrbld; extra=(--workers 1); }
       if [ $# -eq 0 ]; then
-        cmd=(/usr/sbin/rbldnsd -n -u nobody -b "127.0.0.1/$port")
-      else  # under valgrind: started as nobody, so that its vgdb pipes stay usable
-        cmd=(/usr/sbin/rbldnsd -n -b "127.0.0.1/$port")
+        cmd=("$bin" -n -u nobody "${extra[@]}" -b "127.0.0.1/$port")
+      else
+        cmd=("$bin" -n "${extra[@]}" -b "127.0.0.1/$port")
         set -- setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
       fi
       ;;
@@ -207,7 +210,7 @@ measure_instr() {
   sleep 3  # let it answer the start-up probes still queued before counting starts
   # vgdb reaches the server with ptrace: it must run as the server's user.
   local as=()
-  [ "$server" != rbldnsd ] || as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  [ "$server" = ceiling ] || as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
   timeout 300 "${as[@]}" callgrind_control -i on "$server_pid" > /dev/null
   local r1 r2
   r1=$(taskset -c 1 $py "$e2e/udp_client.py" send "$port" "$q" "$cg_burst" 32)
