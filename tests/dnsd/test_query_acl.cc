@@ -7,6 +7,7 @@
 #include "dnsd/query.h"
 #include "loader/load.h"
 #include "support/alloc_counter.h"
+#include "support/peer_address.h"
 #include "test_packets.h"
 
 #include <catch2/catch.hpp>
@@ -76,25 +77,7 @@ constexpr const char* kGlobalAcl = R"(127.0.0.50
 ::1 :13:V6 $
 )";
 
-struct Client {
-  sockaddr_storage ss{};
-  explicit Client(const std::string& text) {
-    if (text.find(':') != std::string::npos) {
-      sockaddr_in6 s{};
-      s.sin6_family = AF_INET6;
-      REQUIRE(inet_pton(AF_INET6, text.c_str(), &s.sin6_addr) == 1);
-      std::memcpy(&ss, &s, sizeof s);
-    } else {
-      sockaddr_in s{};
-      s.sin_family = AF_INET;
-      REQUIRE(inet_pton(AF_INET, text.c_str(), &s.sin_addr) == 1);
-      std::memcpy(&ss, &s, sizeof s);
-    }
-  }
-  const sockaddr* sa() const {
-    return static_cast<const sockaddr*>(static_cast<const void*>(&ss));  // the sockaddr API
-  }
-};
+using Client = fastrbl::testing::PeerAddress;
 
 struct Row {
   const char* client;

@@ -4,6 +4,7 @@
 // unbuffered batches, reopen after rotation, a file that cannot be opened.
 
 #include "dnsd/query_log.h"
+#include "support/peer_address.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -41,23 +42,7 @@ std::vector<std::uint8_t> wire(const std::vector<std::string>& labels) {
   return w;
 }
 
-struct Peer {
-  sockaddr_storage ss{};
-  explicit Peer(const std::string& text) {
-    if (text.find(':') != std::string::npos) {
-      sockaddr_in6 s{};
-      s.sin6_family = AF_INET6;
-      REQUIRE(inet_pton(AF_INET6, text.c_str(), &s.sin6_addr) == 1);
-      std::memcpy(&ss, &s, sizeof s);
-    } else {
-      sockaddr_in s{};
-      s.sin_family = AF_INET;
-      REQUIRE(inet_pton(AF_INET, text.c_str(), &s.sin_addr) == 1);
-      std::memcpy(&ss, &s, sizeof s);
-    }
-  }
-  const sockaddr* sa() const { return static_cast<const sockaddr*>(static_cast<const void*>(&ss)); }
-};
+using Peer = fastrbl::testing::PeerAddress;
 
 std::string line(const std::string& peer, const std::vector<std::string>& labels, std::uint16_t type,
                  std::uint16_t qclass, std::uint8_t rcode, std::uint16_t an, std::size_t len) {
