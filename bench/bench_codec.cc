@@ -3,6 +3,7 @@
 // Dependencies). Reports ns/op and allocs/op.
 
 #include "bench/alloc_counter.h"
+#include "bench/query_packet.h"
 #include "core/dname.h"
 #include "core/dns.h"
 #include "core/wire_reader.h"
@@ -30,28 +31,7 @@ using fastrbl::bench::report_allocs;
 using fastrbl::bench::require_no_allocs;
 using fastrbl::bench::thread_allocations;
 
-void put16(std::vector<std::uint8_t>& b, std::uint16_t v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
-
-// A query as a mail server sends it: RD, one question, optionally an OPT record.
-std::vector<std::uint8_t> make_query(std::string_view qname, std::uint16_t qtype, bool edns) {
-  std::vector<std::uint8_t> b{
-      0x4a, 0x1d, core::kFlagRD, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(edns)};
-  auto n = core::Name::from_text(qname);
-  if (!n.is_ok()) std::abort();
-  b.insert(b.end(), n.value().wire().begin(), n.value().wire().end());
-  put16(b, qtype);
-  put16(b, core::rrclass::kIN);
-  if (edns) {
-    b.push_back(0);
-    put16(b, core::rrtype::kOPT);
-    put16(b, 1232);
-    b.insert(b.end(), {0, 0, 0x80, 0, 0, 0});
-  }
-  return b;
-}
+using fastrbl::bench::make_query;
 
 core::Name name(std::string_view text) {
   auto n = core::Name::from_text(text);

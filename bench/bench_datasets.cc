@@ -22,6 +22,7 @@
 // BM_Load/<type>: load_dataset() of the same file, repeated; lines/s (items) and MB/s.
 
 #include "bench/alloc_counter.h"
+#include "bench/query_packet.h"
 #include "core/dns.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -239,21 +240,7 @@ std::size_t rss_bytes() {
   return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
-std::vector<std::uint8_t> make_query(const std::string& qname, std::uint16_t qtype) {
-  std::vector<std::uint8_t> b{0x12, 0x34, core::kFlagRD, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-  std::size_t start = 0;
-  while (start <= qname.size()) {
-    std::size_t dot = qname.find('.', start);
-    if (dot == std::string::npos) dot = qname.size();
-    b.push_back(static_cast<std::uint8_t>(dot - start));
-    b.insert(b.end(), qname.begin() + static_cast<std::ptrdiff_t>(start),
-             qname.begin() + static_cast<std::ptrdiff_t>(dot));
-    start = dot + 1;
-  }
-  b.push_back(0);
-  b.insert(b.end(), {static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
-  return b;
-}
+using fastrbl::bench::make_query;
 
 // One generated, loaded dataset; only one is held at a time.
 struct Loaded {

@@ -7,6 +7,7 @@
 // query path must not allocate (STYLE.md 13).
 
 #include "bench/alloc_counter.h"
+#include "bench/query_packet.h"
 #include "core/dns.h"
 #include "core/status.h"
 #include "dnsd/query.h"
@@ -112,34 +113,7 @@ Data build(std::size_t n) {
   return d;
 }
 
-std::vector<std::uint8_t> make_query(const std::string& qname, std::uint16_t qtype, bool edns,
-                                     std::uint16_t id) {
-  std::vector<std::uint8_t> b{static_cast<std::uint8_t>(id >> 8),
-                              static_cast<std::uint8_t>(id),
-                              core::kFlagRD,
-                              0,
-                              0,
-                              1,
-                              0,
-                              0,
-                              0,
-                              0,
-                              0,
-                              static_cast<std::uint8_t>(edns ? 1 : 0)};
-  std::size_t start = 0;
-  while (start <= qname.size()) {
-    std::size_t dot = qname.find('.', start);
-    if (dot == std::string::npos) dot = qname.size();
-    b.push_back(static_cast<std::uint8_t>(dot - start));
-    b.insert(b.end(), qname.begin() + static_cast<std::ptrdiff_t>(start),
-             qname.begin() + static_cast<std::ptrdiff_t>(dot));
-    start = dot + 1;
-  }
-  b.push_back(0);
-  b.insert(b.end(), {static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
-  if (edns) b.insert(b.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0});  // 1232, DO
-  return b;
-}
+using fastrbl::bench::make_query;
 
 enum class Case { kHitA, kHitTxt, kMissA, kMissTxt, kEdnsHitTxt };
 
