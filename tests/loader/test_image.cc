@@ -1,0 +1,238 @@
+// Dataset images (zones/image.h): a dataset written as an image and opened again answers
+// every question exactly as the dataset parsed from text, in place (image 16 bytes after a
+// 32-byte boundary, as LMDB places overflow values) and from a heap copy (any other
+// placement); a truncated or corrupted image is refused with a clear message.
+
+#include "loader/load.h"
+#include "tests/loader/loader_test_util.h"
+#include "zones/image.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace fastrbl::loader {
+namespace {
+
+using testing::Answer;
+
+// Image bytes placed at `offset` modulo 32 in a heap buffer (the buffer outlives uses).
+struct Placed {
+  Placed(const std::vector<std::uint8_t>& image, std::size_t offset) : buf(image.size() + 64) {
+    const auto base = reinterpret_cast<std::uintptr_t>(buf.data());
+    const std::size_t pad = (offset + 32 - base % 32) % 32;
+    std::memcpy(buf.data() + pad, image.data(), image.size());
+    bytes = {buf.data() + pad, image.size()};
+  }
+  std::vector<std::uint8_t> buf;
+  std::span<const std::uint8_t> bytes;
+};
+
+struct Reopened {
+  std::shared_ptr<const zones::Snapshot> snap;
+  bool in_place = false;
+};
+
+// The first dataset of `snap` written as an image and opened from bytes at `offset` mod 32.
+Reopened reopen(const zones::Snapshot& snap, const std::string& spec, std::size_t offset) {
+  const auto& ds = snap.zones().at(0).datasets.at(0);
+  auto image = zones::write_image(*ds);
+  REQUIRE(image.is_ok());
+  auto placed = std::make_shared<Placed>(image.value(), offset);
+  auto opened = zones::open_image(placed->bytes, placed);
+  INFO(opened.status().message());
+  REQUIRE(opened.is_ok());
+  CHECK(opened.value().dataset->entries() == ds->entries());
+  CHECK(opened.value().dataset->meta().spec == ds->meta().spec);
+  auto zs = parse_zone_spec(spec);
+  REQUIRE(zs.is_ok());
+  LoadOptions opts;
+  opts.now = testing::kLoadNow;
+  return {build_snapshot({zs.value()}, {opened.value().dataset}, opts), opened.value().in_place};
+}
+
+void same_answers(const zones::Snapshot& a, const zones::Snapshot& b, const std::vector<std::string>& names) {
+  for (const std::string& n : names) {
+    for (std::uint16_t qt : {core::rrtype::kA, core::rrtype::kTXT, core::rrtype::kANY}) {
+      INFO("query: " << n << " type " << qt);
+      const Answer x = testing::ask(a, n, qt);
+      const Answer y = testing::ask(b, n, qt);
+      CHECK(x.zone == y.zone);
+      CHECK(x.found == y.found);
+      CHECK(x.rrs == y.rrs);
+    }
+  }
+}
+
+// Both placements of the image answer as the text.
+void check_round_trip(const std::string& type, const std::string& data,
+                      const std::vector<std::string>& names) {
+  testing::LoadedZone l = testing::load_files("bl", type, {{"f", data}});
+  INFO(l.error.message());
+  REQUIRE(l.error.is_ok());
+  const std::string spec = "bl:" + type + ":f";
+  const Reopened in_place = reopen(*l.snap, spec, zones::kImageAlignOffset);
+  CHECK(in_place.in_place);
+  same_answers(*l.snap, *in_place.snap, names);
+  const Reopened copied = reopen(*l.snap, spec, 3);
+  CHECK_FALSE(copied.in_place);
+  same_answers(*l.snap, *copied.snap, names);
+}
+
+constexpr const char* kIp4Data = R"($TTL 300
+$SOA 600 ns.bl. hostmaster.bl. 0 3600 600 86400 300
+$NS 600 ns.bl.
+$0 zero
+$= base $0 [$]
+:127.0.0.2:Listed $ here
+10.0.0.0/8
+10.1.0.0/16 :127.0.0.3:sixteen
+!10.1.2.0/24
+10.1.2.3 :127.0.0.4:=exact $
+192.168.1.1-192.168.1.200 :127.0.0.5
+192.168.1.7 :127.0.0.6:second
+1.2.3.4
+1.2.3.4 :127.0.0.9:dup
+)";
+
+TEST_CASE("image: ip4set answers as parsed text, in place and copied", "[image]") {
+  check_round_trip("ip4set", kIp4Data,
+                   {"bl", "1.0.0.10.bl", "9.9.9.10.bl", "1.0.1.10.bl", "3.2.1.10.bl", "4.2.1.10.bl", "10.bl",
+                    "1.10.bl", "2.1.10.bl", "7.1.168.192.bl", "200.1.168.192.bl", "201.1.168.192.bl",
+                    "4.3.2.1.bl", "5.3.2.1.bl", "3.2.1.bl", "2.1.bl", "1.bl", "11.bl", "x.bl"});
+}
+
+TEST_CASE("image: empty ip4set", "[image]") {
+  check_round_trip("ip4set", "# nothing\n", {"1.0.0.10.bl", "10.bl"});
+}
+
+constexpr const char* kDnData = R"($TTL 300
+:127.0.0.2:Listed $ here
+exact.com
+*.wild.com :3:Wild $
+.both.com :4:Both $
+!*.ex.both.com
+!sub.both.com
+multi.com :5:one
+multi.com :6:two
+excl.com :7:x
+!excl.com
+special$.com
+)";
+
+TEST_CASE("image: dnset answers as parsed text, in place and copied", "[image]") {
+  check_round_trip(
+      "dnset", kDnData,
+      {"bl", "exact.com.bl", "com.bl", "a.exact.com.bl", "wild.com.bl", "x.wild.com.bl", "y.x.wild.com.bl",
+       "both.com.bl", "a.both.com.bl", "sub.both.com.bl", "x.sub.both.com.bl", "ex.both.com.bl",
+       "a.ex.both.com.bl", "multi.com.bl", "excl.com.bl", "special\\$.com.bl", "nothing.org.bl"});
+}
+
+std::string ip(std::uint32_t a) {
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+         std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
+}
+
+std::string rev(std::uint32_t a) {
+  return std::to_string(a & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+         std::to_string((a >> 16) & 255) + "." + std::to_string(a >> 24);
+}
+
+TEST_CASE("image: random ip4set data answers as parsed text", "[image]") {
+  std::mt19937 gen(Catch::rngSeed());
+  auto rng = [&gen]() -> std::uint32_t { return static_cast<std::uint32_t>(gen()); };
+  for (int round = 0; round < 8; ++round) {
+    // Addresses cluster in 10.0.0.0/16 so that entries overlap and conflict.
+    auto addr = [&] { return 0x0a000000u | (rng() & 0xffffu); };
+    std::string data;
+    const std::uint32_t n = 50 + rng() % 300;
+    const std::uint32_t values = 1 + rng() % (round % 2 == 0 ? 3u : 400u);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::uint32_t a = addr();
+      const unsigned kind = rng() % 6;
+      std::string line = kind == 0 ? "!" : "";
+      if (kind <= 2)
+        line += ip(a);
+      else if (kind == 3)
+        line += ip(a & 0xffffff00u) + "/24";
+      else
+        line += ip(a) + "-" + ip(a + (rng() % 700));
+      if (kind != 0)
+        line += " :127.0.0." + std::to_string(2 + rng() % 5) + ":v" + std::to_string(rng() % values);
+      data += line + "\n";
+    }
+    std::vector<std::string> names;
+    for (int i = 0; i < 300; ++i) names.push_back(rev(addr()) + ".bl");
+    for (int i = 0; i < 20; ++i) names.push_back(std::to_string(rng() % 256) + ".0.10.bl");
+    INFO("data:\n" << data);
+    check_round_trip("ip4set", data, names);
+  }
+}
+
+TEST_CASE("image: random dnset data answers as parsed text", "[image]") {
+  std::mt19937 gen(Catch::rngSeed());
+  auto rng = [&gen]() -> std::uint32_t { return static_cast<std::uint32_t>(gen()); };
+  const std::vector<std::string> labels = {"a", "b", "c", "mail", "x1"};
+  auto name = [&](int depth) {
+    std::string s;
+    for (int i = 0; i < depth; ++i) s += labels[rng() % labels.size()] + ".";
+    return s + "com";
+  };
+  for (int round = 0; round < 8; ++round) {
+    std::string data;
+    for (int i = 0; i < 120; ++i) {
+      const unsigned kind = rng() % 7;
+      std::string line = kind == 0 ? "!" : "";
+      line += kind == 1 ? "*." : kind == 2 ? "." : "";
+      line += name(1 + static_cast<int>(rng() % 3));
+      if (kind != 0)
+        line += " :127.0.0." + std::to_string(2 + rng() % 4) + ":t" + std::to_string(rng() % 3) + " $";
+      data += line + "\n";
+    }
+    std::vector<std::string> names;
+    for (int i = 0; i < 200; ++i) names.push_back(name(static_cast<int>(rng() % 5)) + ".bl");
+    INFO("data:\n" << data);
+    check_round_trip("dnset", data, names);
+  }
+}
+
+TEST_CASE("image: truncated and corrupted images are refused", "[image]") {
+  testing::LoadedZone l = testing::load_files("bl", "ip4set", {{"f", kIp4Data}});
+  REQUIRE(l.error.is_ok());
+  auto image = zones::write_image(*l.snap->zones().at(0).datasets.at(0));
+  REQUIRE(image.is_ok());
+  std::vector<std::uint8_t> bytes = image.value();
+
+  auto open = [](const std::vector<std::uint8_t>& b) { return zones::open_image(b, nullptr); };
+  REQUIRE(open(bytes).is_ok());
+
+  std::vector<std::uint8_t> cut(bytes.begin(), bytes.end() - 5);
+  CHECK_THAT(std::string(open(cut).status().message()), Catch::Contains("dataset image: truncated"));
+  std::vector<std::uint8_t> tiny(bytes.begin(), bytes.begin() + 10);
+  CHECK_THAT(std::string(open(tiny).status().message()), Catch::Contains("dataset image: truncated"));
+
+  // Any flipped byte after the first 16 is caught by the checksum.
+  std::mt19937 gen(Catch::rngSeed());
+  auto rng = [&gen]() -> std::uint32_t { return static_cast<std::uint32_t>(gen()); };
+  for (int i = 0; i < 50; ++i) {
+    std::vector<std::uint8_t> bad = bytes;
+    const std::size_t pos = 16 + rng() % (bad.size() - 16);
+    bad[pos] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    INFO("flipped byte " << pos);
+    const std::string msg(open(bad).status().message());
+    CHECK(msg == "dataset image: checksum mismatch (corrupted)");
+  }
+  std::vector<std::uint8_t> magic = bytes;
+  magic[0] = 'X';
+  CHECK(std::string(open(magic).status().message()) == "dataset image: bad magic (not an image)");
+  std::vector<std::uint8_t> format = bytes;
+  format[8] = 99;
+  CHECK(std::string(open(format).status().message()) ==
+        "dataset image: format 99, this build reads format 1");
+}
+
+}  // namespace
+}  // namespace fastrbl::loader
