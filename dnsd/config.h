@@ -55,6 +55,10 @@ struct Config {
   std::vector<std::string> zones;     // zone specs (name:type:file,...), as given
 };
 
+/// Parses a -t value (def[:min[:max]]) into *ttl, as fastrbld's -t (rbldnsd's rules and
+/// messages). Returns false with the message in *error. Shared with fastrblctl.
+bool parse_ttl_option(const char* arg, TtlConfig* ttl, std::string* error);
+
 /// What main() should do after parsing.
 struct ParseResult {
   bool run = false;  // true: serve with `config`; false: exit(exit_code)
