@@ -150,7 +150,7 @@ bool apply_file_with_plus(const char* arg, std::string* file, bool* plus) {
 }
 
 // The table. Order = help order (rbldnsd's, then the long options).
-const std::array<OptionSpec, 27> kOptionTable = {{
+const std::array<OptionSpec, 28> kOptionTable = {{
     {'u', nullptr, "user[:group]", nullptr, false, true,
      "run as this user:group (required when started as root, else user rbldns is used)",
      [](ParseState& st, const char* a) {
@@ -266,6 +266,14 @@ const std::array<OptionSpec, 27> kOptionTable = {{
      apply_tcp_max_conns},
     {'\0', "tcp-idle-timeout", "SECONDS", "10", true, true,
      "close a TCP connection this long after its last complete query", apply_tcp_idle_timeout},
+    {'\0', "db", "DIR", nullptr, false, true,
+     "serve from the LMDB store in DIR (relative to -w), compiling changed data files into it at start "
+     "(docs/LMDB_SCHEMA.md)",
+     [](ParseState& st, const char* a) {
+       if (*a == '\0') return fail(st, "invalid --db value `' (a directory is needed)");
+       st.config.db = a;
+       return true;
+     }},
 }};
 
 // getopt_long's val for a long-only option.

@@ -52,6 +52,7 @@ struct Config {
   unsigned workers = 1;               // --workers (default: available parallelism)
   unsigned tcp_max_conns = 1024;      // --tcp-max-conns, per worker
   unsigned tcp_idle_timeout = 10;     // --tcp-idle-timeout, seconds
+  std::string db;                     // --db: the LMDB store directory (empty: no store)
   std::vector<std::string> zones;     // zone specs (name:type:file,...), as given
 };
 

@@ -17,7 +17,9 @@
 #include "dnsd/server.h"
 #include "dnsd/systemd.h"
 #include "loader/load.h"
+#include "loader/store_load.h"
 #include "zones/dump.h"
+#include "zones/store.h"
 
 #include <cerrno>
 #include <csignal>
@@ -94,6 +96,37 @@ int dump(const dnsd::Config& config) {
   return s.is_ok() ? 0 : fatal(s);
 }
 
+// The zones at start. With --db: bring the store up to date (only changed data files are
+// parsed, one generation is committed) and serve from its images in place; a store that
+// cannot be opened is reported and the files are loaded without it (the data is what
+// matters to a start). Without --db: the files, as rbldnsd.
+fastrbl::core::Result<std::shared_ptr<const fastrbl::zones::Snapshot>> load_at_start(
+    const dnsd::Config& config) {
+  const loader::LoadOptions options = load_options(config);
+  if (config.db.empty()) return loader::load_snapshot(config.zones, options);
+  auto store = fastrbl::zones::Store::open({config.db});
+  if (!store.is_ok()) {
+    FASTRBL_LOG_WARN("%.*s; loading the data files without the store",
+                     static_cast<int>(store.status().message().size()), store.status().message().data());
+    return loader::load_snapshot(config.zones, options);
+  }
+  auto compiled = loader::compile_into_store(*store.value(), config.zones, options);
+  if (!compiled.is_ok()) return compiled.status();
+  auto loaded = loader::snapshot_from_store(*store.value(), config.zones, options, false, true);
+  if (!loaded.is_ok()) return loaded.status();
+  std::size_t stored = 0, compiled_n = 0, parsed = 0;
+  for (const loader::DatasetOrigin& d : compiled.value().datasets)
+    (d.kind == loader::DatasetOrigin::kStored     ? stored
+     : d.kind == loader::DatasetOrigin::kCompiled ? compiled_n
+                                                  : parsed)++;
+  FASTRBL_LOG_INFO(
+      "LMDB store %s: generation %llu%s: %zu dataset(s) unchanged, %zu compiled, %zu parsed "
+      "(no image format); %zu served from the map in place",
+      config.db.c_str(), static_cast<unsigned long long>(loaded.value().generation),
+      compiled.value().committed ? " committed" : "", stored, compiled_n, parsed, loaded.value().in_place);
+  return loaded.value().snapshot;
+}
+
 int run(int argc, char** argv) {
   dnsd::ParseResult parsed = dnsd::parse_command_line(argc, argv);
   write_stdout(parsed.out);
@@ -133,7 +166,7 @@ int run(int argc, char** argv) {
   s = dnsd::drop_privileges(identity.value());
   if (!s.is_ok()) return fatal(s);
 
-  auto loaded = loader::load_snapshot(config.zones, load_options(config));
+  auto loaded = load_at_start(config);
   if (!loaded.is_ok()) return fatal(loaded.status());
   std::shared_ptr<const fastrbl::zones::Snapshot> snapshot = std::move(loaded).value();
   const std::size_t zones = snapshot->zones().size();
