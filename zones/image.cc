@@ -2,7 +2,12 @@
 
 #include "zones/dataset.h"
 #include "zones/dnset.h"
+#include "zones/generic.h"
 #include "zones/ip4set.h"
+#include "zones/ip4trie.h"
+#include "zones/ip4tset.h"
+#include "zones/ip6trie.h"
+#include "zones/ip6tset.h"
 
 #include <zlib.h>
 
@@ -162,13 +167,18 @@ core::Result<ImageView> ImageView::open(std::span<const std::uint8_t> bytes) {
   if (format != kImageFormat)
     return bad("format " + std::to_string(format) + ", this build reads format " +
                std::to_string(kImageFormat));
-  if (get32(bytes.data() + 16) != kByteOrderMark) return bad("written on a machine of another byte order");
+  // The length first (a cut image says "truncated"), but only when the byte-order mark
+  // shows the header is readable; then the checksum, before anything else is trusted.
   const std::uint64_t total = get64(bytes.data() + 24);
-  if (total != bytes.size())
+  if (get32(bytes.data() + 16) == kByteOrderMark && total > bytes.size())
     return bad("truncated: header says " + std::to_string(total) + " bytes, have " +
                std::to_string(bytes.size()));
   const std::uint32_t crc = get32(bytes.data() + 12);
   if (crc_of(bytes.subspan(16)) != crc) return bad("checksum mismatch (corrupted)");
+  if (get32(bytes.data() + 16) != kByteOrderMark) return bad("written on a machine of another byte order");
+  if (total != bytes.size())
+    return bad("length mismatch: header says " + std::to_string(total) + " bytes, have " +
+               std::to_string(bytes.size()));
   ImageView v;
   v.bytes_ = bytes;
   v.checksum_ = crc;
@@ -346,6 +356,21 @@ core::Result<OpenedImage> open_image(std::span<const std::uint8_t> bytes, std::s
       break;
     case ImageType::kDnSet:
       ds = DnSet::from_image(std::move(meta), v, std::move(owner));
+      break;
+    case ImageType::kIp4TSet:
+      ds = Ip4TSet::from_image(std::move(meta), v, std::move(owner));
+      break;
+    case ImageType::kIp6TSet:
+      ds = Ip6TSet::from_image(std::move(meta), v, std::move(owner));
+      break;
+    case ImageType::kIp4Trie:
+      ds = Ip4Trie::from_image(std::move(meta), v, std::move(owner));
+      break;
+    case ImageType::kIp6Trie:
+      ds = Ip6Trie::from_image(std::move(meta), v, std::move(owner));
+      break;
+    case ImageType::kGeneric:
+      ds = Generic::from_image(std::move(meta), v, std::move(owner));
       break;
     default:
       return bad("unknown dataset type code " + std::to_string(static_cast<std::uint32_t>(v.type())));

@@ -47,6 +47,11 @@ inline constexpr std::size_t kImageAlignOffset = 16;
 enum class ImageType : std::uint32_t {
   kIp4Set = 1,
   kDnSet = 2,
+  kIp4TSet = 3,
+  kIp6TSet = 4,
+  kIp4Trie = 5,
+  kIp6Trie = 6,
+  kGeneric = 7,
 };
 
 /// Appends little-endian integers and length-prefixed strings (meta sections).
@@ -132,6 +137,25 @@ class ImageView {
   std::uint32_t checksum_ = 0;
   std::vector<std::span<const std::uint8_t>> sections_;
 };
+
+/// Views section `i` of `image` as an array of T in *out (see ImageView::array()).
+template <class T>
+core::Status view_array(const ImageView& image, std::size_t i, std::span<const T>* out) {
+  if (i >= image.sections())
+    return core::Status::error("dataset image: section " + std::to_string(i) + " missing");
+  auto a = image.array<T>(i);
+  if (!a.is_ok()) return a.status();
+  *out = a.value();
+  return core::Status::ok();
+}
+
+/// True if every element is less than the next.
+template <class T>
+bool strictly_ascending(std::span<const T> a) noexcept {
+  for (std::size_t i = 1; i < a.size(); ++i)
+    if (!(a[i - 1] < a[i])) return false;
+  return true;
+}
 
 /// The CRC-32 an image carries (read from its header without verifying it); 0 for
 /// bytes too short to be an image.
