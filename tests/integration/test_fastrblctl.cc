@@ -39,7 +39,7 @@ std::string body(const std::string& dump) {
   return p == std::string::npos ? dump : dump.substr(p);
 }
 
-TEST_CASE("fastrblctl: compile only what changed; dump from the store as fastrbld -d", "[fastrblctl]") {
+TEST_CASE("fastrblctl: compile only what changed, dump from the store as fastrbld -d", "[fastrblctl]") {
   Dir d;
   write_file(d.path + "/a.txt", kIp4);
   write_file(d.path + "/d.txt", kDn);

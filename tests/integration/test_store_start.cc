@@ -112,7 +112,7 @@ TEST_CASE("fastrbld --db: compiled on first start, served from the store after a
   }
 }
 
-TEST_CASE("fastrbld --db: a store that cannot be opened is reported; the files are served", "[store]") {
+TEST_CASE("fastrbld --db: a store that cannot be opened is reported and the files are served", "[store]") {
   Dir d;
   write_file(d.path + "/a.txt", ip4_data());
   write_file(d.path + "/d.txt", kDnData);
