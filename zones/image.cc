@@ -1,5 +1,7 @@
 #include "zones/image.h"
 
+#include "zones/acl.h"
+#include "zones/combined.h"
 #include "zones/dataset.h"
 #include "zones/dnset.h"
 #include "zones/generic.h"
@@ -323,6 +325,18 @@ bool read_meta(ByteReader& r, DatasetMeta* m) {
 // ---------------------------------------------------------------------------------------
 // Writing and opening
 
+void add_nested_image(ImageWriter& out, std::span<const std::uint8_t> image) {
+  std::vector<std::uint8_t> s(kImageAlignOffset, 0);
+  s.insert(s.end(), image.begin(), image.end());
+  out.add(s);
+}
+
+core::Result<std::span<const std::uint8_t>> nested_image(const ImageView& image, std::size_t i) {
+  if (i >= image.sections() || image.section(i).size() < kImageAlignOffset)
+    return bad("nested image missing");
+  return image.section(i).subspan(kImageAlignOffset);
+}
+
 core::Result<std::vector<std::uint8_t>> write_image(const Dataset& d) {
   ImageWriter w;
   ByteWriter meta;
@@ -371,6 +385,12 @@ core::Result<OpenedImage> open_image(std::span<const std::uint8_t> bytes, std::s
       break;
     case ImageType::kGeneric:
       ds = Generic::from_image(std::move(meta), v, std::move(owner));
+      break;
+    case ImageType::kCombined:
+      ds = Combined::from_image(std::move(meta), v, std::move(owner));
+      break;
+    case ImageType::kAcl:
+      ds = Acl::from_image(std::move(meta), v, std::move(owner));
       break;
     default:
       return bad("unknown dataset type code " + std::to_string(static_cast<std::uint32_t>(v.type())));

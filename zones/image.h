@@ -52,6 +52,8 @@ enum class ImageType : std::uint32_t {
   kIp4Trie = 5,
   kIp6Trie = 6,
   kGeneric = 7,
+  kCombined = 8,
+  kAcl = 9,
 };
 
 /// Appends little-endian integers and length-prefixed strings (meta sections).
@@ -164,6 +166,12 @@ std::uint32_t image_checksum(std::span<const std::uint8_t> image) noexcept;
 /// Writes `d` as an image. Errors: "dataset type X has no image format" for a type
 /// not yet stored.
 core::Result<std::vector<std::uint8_t>> write_image(const Dataset& d);
+
+/// A nested image inside a section (combined): the section is kImageAlignOffset zero bytes
+/// and the image, so that a nested image is placed as LMDB places a top-level one.
+void add_nested_image(ImageWriter& out, std::span<const std::uint8_t> image);
+/// The nested image of section `i`, or an error.
+core::Result<std::span<const std::uint8_t>> nested_image(const ImageView& image, std::size_t i);
 
 /// How open_image() used the bytes.
 struct OpenedImage {

@@ -38,6 +38,10 @@ std::string ip4_data() {
 }
 
 constexpr const char* kDnData = "spam.com\n*.evil.org :127.0.0.4:evil $\n.both.net :5:both\n!x.both.net\n";
+constexpr const char* kCombinedData =
+    "$DATASET ip4set:p proxies @\n:2:Open proxy $\n127.0.0.2\n10.0.0.0/24 :3:ten $\n"
+    "$DATASET generic relays\nwww A 127.0.0.8\nwww TXT \"hello\"\n$DATASET dnset sub.dom\nx.com :5:dn $\n";
+constexpr const char* kAclData = "10.0.0.0/8 :refuse\n192.0.2.1 :empty\n";
 
 std::vector<std::string> questions() {
   std::vector<std::string> q = {
@@ -72,7 +76,8 @@ ServerOptions options_for(const Dir& d, std::vector<std::string> args) {
   ServerOptions o;
   o.args = std::move(args);
   o.zone = "bl.example:ip4set:" + d.path + "/a.txt";
-  o.more_zones = {"dn.example:dnset:" + d.path + "/d.txt"};
+  o.more_zones = {"dn.example:dnset:" + d.path + "/d.txt", "dn.example:acl:" + d.path + "/acl.txt",
+                  "cb.example:combined:" + d.path + "/c.txt"};
   return o;
 }
 
@@ -80,6 +85,8 @@ TEST_CASE("fastrbld --db: compiled on first start, served from the store after a
   Dir d;
   write_file(d.path + "/a.txt", ip4_data());
   write_file(d.path + "/d.txt", kDnData);
+  write_file(d.path + "/c.txt", kCombinedData);
+  write_file(d.path + "/acl.txt", kAclData);
   const std::string db = d.path + "/db";
 
   std::vector<Bytes> from_text;
@@ -88,6 +95,7 @@ TEST_CASE("fastrbld --db: compiled on first start, served from the store after a
     from_text = ask_all(text);
     CHECK(text.stop() == 0);
     CHECK(text.output().find("e32/24/16/8=") != std::string::npos);  // parsed
+    CHECK(text.output().find("subzones=") != std::string::npos);
   }
   {
     ServerProcess first(options_for(d, {"--db", db}));
@@ -95,7 +103,7 @@ TEST_CASE("fastrbld --db: compiled on first start, served from the store after a
     CHECK(first.stop() == 0);
     INFO(first.output());
     CHECK(first.output().find("LMDB store " + db +
-                              ": generation 1 committed: 0 dataset(s) unchanged, 2 compiled, 0 parsed") !=
+                              ": generation 1 committed: 0 dataset(s) unchanged, 4 compiled, 0 parsed") !=
           std::string::npos);
   }
   {
@@ -104,11 +112,12 @@ TEST_CASE("fastrbld --db: compiled on first start, served from the store after a
     CHECK(again.stop() == 0);
     INFO(again.output());
     CHECK(again.output().find("LMDB store " + db +
-                              ": generation 1: 2 dataset(s) unchanged, 0 compiled, 0 parsed") !=
+                              ": generation 1: 4 dataset(s) unchanged, 0 compiled, 0 parsed") !=
           std::string::npos);
     CHECK(again.output().find("in place") != std::string::npos);
     CHECK(again.output().find("e32/24/16/8=") == std::string::npos);  // the text was not read
     CHECK(again.output().find("e/w=") == std::string::npos);
+    CHECK(again.output().find("subzones=") == std::string::npos);
   }
 }
 
@@ -116,6 +125,8 @@ TEST_CASE("fastrbld --db: a store that cannot be opened is reported and the file
   Dir d;
   write_file(d.path + "/a.txt", ip4_data());
   write_file(d.path + "/d.txt", kDnData);
+  write_file(d.path + "/c.txt", kCombinedData);
+  write_file(d.path + "/acl.txt", kAclData);
   write_file(d.path + "/notadir", "x");
   ServerProcess s(options_for(d, {"--db", d.path + "/notadir"}));
   auto r = udp_exchange(s.endpoint(), make_query(1, "4.3.2.1.bl.example", 1));

@@ -6,6 +6,7 @@
 #include "loader/load.h"
 #include "tests/loader/ip_load_util.h"
 #include "tests/loader/loader_test_util.h"
+#include "zones/acl.h"
 #include "zones/image.h"
 
 #include <catch2/catch.hpp>
@@ -176,6 +177,102 @@ TEST_CASE("image: generic answers as parsed text", "[image]") {
                    "$TTL 300\n@ A 127.0.0.9\n@ TXT \"apex text\"\n@ MX 10 mx.bl.ex.\nns1 A 10.0.0.1\n"
                    "ns1 A 10.0.0.2\nwww 3000 A 127.0.0.8\nwww IN TXT \"say hi\"\na.b.c MX 20 mail.example.\n",
                    {"bl", "ns1.bl", "www.bl", "a.b.c.bl", "b.c.bl", "c.bl", "x.bl"});
+}
+
+constexpr const char* kCombinedData = R"($NS 1w ns1.bl.ex ns2.ex.com
+$SOA 1w ns1.ex.com admin.ex.com 0 2h 2h 1w 1h
+$TTL 600
+$1 common
+$DATASET ip4set:proxy proxies @
+:2:Open proxy $ $1
+$1 subset
+127.0.0.2
+10.0.0.0/24 :3:ten $
+$DATASET generic:common proxies relays @
+$TTL 120
+www A 127.0.0.8
+ns1 A 10.1.1.1
+$DATASET dnset sub.dom
+x.com :5:dn $
+*.y.com
+$DATASET ip4set empty.zone
+)";
+
+TEST_CASE("image: combined answers as parsed text, nested images in place", "[image]") {
+  check_round_trip("combined", kCombinedData, {"bl",
+                                               "2.0.0.127.bl",
+                                               "2.0.0.127.proxies.bl",
+                                               "2.0.0.127.relays.bl",
+                                               "5.0.0.10.proxies.bl",
+                                               "www.bl",
+                                               "www.proxies.bl",
+                                               "www.relays.bl",
+                                               "ns1.relays.bl",
+                                               "proxies.bl",
+                                               "relays.bl",
+                                               "x.com.sub.dom.bl",
+                                               "a.y.com.sub.dom.bl",
+                                               "y.com.sub.dom.bl",
+                                               "com.sub.dom.bl",
+                                               "sub.dom.bl",
+                                               "dom.bl",
+                                               "empty.zone.bl",
+                                               "1.0.0.127.empty.zone.bl",
+                                               "x.bl"});
+}
+
+constexpr const char* kAclData = R"($TTL 33
+127.0.0.55 :10:Z $
+127.0.0.57 :refuse
+127.0.0.58
+127.0.0.60 :empty
+10.0.0.0/8 :refuse
+10.1.0.0/16 :PASS
+10.1.2.0/24 =blackhole
+2001:db8::/32 :refuse
+2001:db8:1::/48 =pass
+::ffff:a00:0/104 :empty
+)";
+
+TEST_CASE("image: acl rules match as parsed text", "[image]") {
+  testing::TempDir dir;
+  dir.write("data", "1.2.3.4\n");
+  dir.write("acl", kAclData);
+  testing::ScopedChdir cd(dir.path());
+  LoadOptions opts;
+  opts.now = testing::kLoadNow;
+  auto snap = load_snapshot({"bl:ip4set:data", "bl:acl:acl"}, opts);
+  REQUIRE(snap.is_ok());
+  const zones::Acl& text = *snap.value()->zones().at(0).acl;
+  auto image = zones::write_image(text);
+  REQUIRE(image.is_ok());
+  Placed placed(image.value(), zones::kImageAlignOffset);
+  auto opened = zones::open_image(placed.bytes, nullptr);
+  REQUIRE(opened.is_ok());
+  const auto* acl = dynamic_cast<const zones::Acl*>(opened.value().dataset.get());
+  REQUIRE(acl != nullptr);
+  CHECK(acl->entries() == text.entries());
+  auto same = [](const zones::AclRule* x, const zones::AclRule* y) {
+    if (x == nullptr || y == nullptr) return x == y;
+    return x->action == y->action && x->value == y->value;
+  };
+  std::mt19937 gen(Catch::rngSeed());
+  for (std::uint32_t a : {0x7f000037u, 0x7f000039u, 0x7f00003au, 0x7f00003cu, 0x0a000001u, 0x0a010001u,
+                          0x0a010201u, 0x01020304u}) {
+    INFO(a);
+    CHECK(same(acl->lookup4(a), text.lookup4(a)));
+  }
+  for (int i = 0; i < 2000; ++i) {
+    const std::uint32_t a =
+        (i % 2 == 0 ? 0x0a000000u : 0x7f000000u) | (static_cast<std::uint32_t>(gen()) & 0x0101ffu);
+    CHECK(same(acl->lookup4(a), text.lookup4(a)));
+    std::array<std::uint8_t, 16> b{0x20, 0x01, 0x0d, 0xb8};
+    b[5] = static_cast<std::uint8_t>(gen() % 3);
+    b[15] = static_cast<std::uint8_t>(gen());
+    if (i % 3 == 0)
+      b = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, static_cast<std::uint8_t>(gen()), 0, 1};
+    CHECK(same(acl->lookup6(b), text.lookup6(b)));
+  }
 }
 
 std::string ip(std::uint32_t a) {
