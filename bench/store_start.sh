@@ -7,7 +7,8 @@
 # BUILD_DIR defaults to build/release (fastrbld, fastrblctl), WORK_DIR to
 # /tmp/fastrbl-store-bench. Generates there (once) a 10M-entry ip4set (random /32s, four
 # values) and a 1M-entry dnset (names, a fifth of them wildcards), then for each server:
-# starts it on 127.0.0.1, asks one query every 10 ms until an answer comes, prints the time
+# starts it on 127.0.0.1, asks until the first answer comes (a query sent while it loads
+# waits in the socket buffer), prints the time
 # from exec to the first answer, then its memory from /proc (VmRSS; RssAnon: private heap;
 # RssFile: mapped file pages, i.e. the shared page cache of the LMDB map).
 # Needs dig, python3, and /usr/sbin/rbldnsd for the reference rows. Runs as root or not.
@@ -48,7 +49,10 @@ start() {
   t0=$(now_ms)
   "$@" >"$work/$name.log" 2>&1 &
   pid=$!
-  while ! dig +tries=1 +time=1 -p $port @127.0.0.1 "$query" A +short 2>/dev/null | grep -q 127; do
+  # The sockets are bound before the data is loaded, so a query waits in the socket buffer
+  # and is answered the moment the server starts; match the answer line only (dig's own
+  # error text names 127.0.0.1 too).
+  while ! dig +tries=1 +time=5 -p $port @127.0.0.1 "$query" A +short 2>/dev/null | grep -qE '^127\.0\.0\.[0-9]+$'; do
     sleep 0.01
     kill -0 $pid 2>/dev/null || { echo "$name: exited"; cat "$work/$name.log"; return 1; }
   done
