@@ -42,13 +42,13 @@ struct Command {
   bool takes_specs;
   bool uses_db;
   bool takes_load_options;
-  bool takes_force;
+  bool takes_force;  // --force and --prune
 };
 
 constexpr Command kCommands[] = {
     {"compile",
      "parse the data files and commit them to the store as a new generation (only the datasets whose "
-     "files changed are parsed; nothing is written when none did)",
+     "files changed are parsed; nothing is written when none did; datasets of other command lines stay)",
      true, true, true, true},
     {"check", "parse and validate the data files as fastrbld would load them; write nothing", true, false,
      true, false},
@@ -62,6 +62,7 @@ struct Args {
   const Command* cmd = nullptr;
   std::string db;
   bool force = false;
+  bool prune = false;
   std::string workdir;
   fastrbl::dnsd::TtlConfig ttl;
   bool accept_host_bits = false;
@@ -83,7 +84,10 @@ std::string command_help(const Command& c) {
   if (c.uses_db)
     s += "  --db DIR\tthe LMDB store directory (default: " + zones::default_store_dir() +
          "; see docs/LMDB_SCHEMA.md)\n";
-  if (c.takes_force) s += "  --force\trecompile every dataset, changed or not\n";
+  if (c.takes_force) {
+    s += "  --force\trecompile every dataset, changed or not\n";
+    s += "  --prune\tdrop the stored datasets these zone specs do not name (other command lines')\n";
+  }
   if (c.takes_load_options) {
     s += "  -t def[:min[:max]]\tdefault TTL and the range allowed for TTLs from data (as fastrbld; default "
          "35m)\n";
@@ -149,12 +153,14 @@ int cmd_compile(const Args& a) {
   if (!change_dir(a)) return 1;
   auto store = zones::Store::open({dir});
   if (!store.is_ok()) return fail(store.status().message());
-  auto r = loader::compile_into_store(*store.value(), a.specs, load_options(a), a.force);
+  auto r = loader::compile_into_store(*store.value(), a.specs, load_options(a), a.force, a.prune);
   if (!r.is_ok()) return fail(r.status().message());
   for (const loader::DatasetOrigin& d : r.value().datasets)
     std::printf("%s:%s: %s, %llu entries, %llu image bytes\n", d.type.c_str(), d.spec.c_str(),
                 origin_text(d.kind), static_cast<unsigned long long>(d.entries),
                 static_cast<unsigned long long>(d.image_bytes));
+  if (r.value().kept != 0) std::printf("%zu dataset(s) of other command lines kept\n", r.value().kept);
+  if (r.value().pruned != 0) std::printf("%zu dataset(s) of other command lines dropped\n", r.value().pruned);
   if (r.value().committed)
     std::printf("generation %llu committed to %s\n", static_cast<unsigned long long>(r.value().generation),
                 dir.c_str());
@@ -260,9 +266,10 @@ int run(int argc, char** argv) {
   if (a.cmd == nullptr) return usage_error("unknown command `" + std::string(name) + "'");
   const Command& c = *a.cmd;
 
-  enum { kDb = 256, kForce };
+  enum { kDb = 256, kForce, kPrune };
   const option longs[] = {{"db", required_argument, nullptr, kDb},
                           {"force", no_argument, nullptr, kForce},
+                          {"prune", no_argument, nullptr, kPrune},
                           {"help", no_argument, nullptr, 'h'},
                           {nullptr, 0, nullptr, 0}};
   ::optind = 2;
@@ -272,7 +279,7 @@ int run(int argc, char** argv) {
     if (opt == -1) break;
     const bool load_opt = opt == 't' || opt == 'e' || opt == 'C' || opt == 'w';
     if ((load_opt && !c.takes_load_options) || (opt == kDb && !c.uses_db) ||
-        (opt == kForce && !c.takes_force))
+        ((opt == kForce || opt == kPrune) && !c.takes_force))
       return usage_error(std::string(c.name) + ": option not accepted: " +
                          (opt == kDb      ? std::string("--db")
                           : opt == kForce ? std::string("--force")
@@ -286,6 +293,9 @@ int run(int argc, char** argv) {
         break;
       case kForce:
         a.force = true;
+        break;
+      case kPrune:
+        a.prune = true;
         break;
       case 't': {
         std::string err;

@@ -46,6 +46,16 @@ std::string store_options(const LoadOptions& o) {
          " C=" + (o.no_gzip ? "1" : "0");
 }
 
+std::vector<std::string> source_paths(const std::vector<std::string>& files) {
+  std::vector<std::string> out;
+  for (const std::string& f : files) {
+    std::error_code ec;
+    std::string p = std::filesystem::absolute(f, ec).lexically_normal().string();
+    out.push_back(ec ? f : std::move(p));
+  }
+  return out;
+}
+
 core::Result<std::vector<zones::SourceStamp>> stamp_sources(const std::vector<std::string>& files) {
   std::vector<zones::SourceStamp> out;
   for (const std::string& f : files) {
@@ -55,9 +65,7 @@ core::Result<std::vector<zones::SourceStamp>> stamp_sources(const std::vector<st
       return core::Status::error("unable to open file `" + f + "': " + std::strerror(err));
     }
     zones::SourceStamp s;
-    std::error_code ec;
-    s.path = std::filesystem::absolute(f, ec).lexically_normal().string();
-    if (ec) s.path = f;
+    s.path = source_paths({f}).front();
     s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     s.size = static_cast<std::uint64_t>(st.st_size);
     s.inode = static_cast<std::uint64_t>(st.st_ino);
@@ -67,7 +75,7 @@ core::Result<std::vector<zones::SourceStamp>> stamp_sources(const std::vector<st
 }
 
 core::Result<CompileResult> compile_into_store(zones::Store& store, const std::vector<std::string>& specs,
-                                               const LoadOptions& options, bool force) {
+                                               const LoadOptions& options, bool force, bool prune) {
   auto parsed = parse_specs(specs);
   if (!parsed.is_ok()) return parsed.status();
   auto cur = store.current();
@@ -78,6 +86,7 @@ core::Result<CompileResult> compile_into_store(zones::Store& store, const std::v
   CompileResult result;
   std::vector<zones::DatasetToCommit> commit;
   bool changed = !current.has_value();
+  std::set<const zones::StoredDataset*> named;  // records of the current generation these specs name
   for (std::size_t first : parsed.value().distinct) {
     const ZoneSpec* z = &parsed.value().specs[first];
     DatasetOrigin origin;
@@ -86,7 +95,9 @@ core::Result<CompileResult> compile_into_store(zones::Store& store, const std::v
     // Stamped before reading: a file changed after this point is seen again next time.
     auto stamps = stamp_sources(z->files);
     if (!stamps.is_ok()) return stamps.status();
-    const zones::StoredDataset* old = current ? current->find(z->type, z->files_spec, opts) : nullptr;
+    const zones::StoredDataset* old =
+        current ? current->find(z->type, z->files_spec, opts, source_paths(z->files)) : nullptr;
+    if (old != nullptr) named.insert(old);
     if (!force && old != nullptr && old->sources == stamps.value()) {
       zones::DatasetToCommit c;
       c.record = *old;
@@ -104,7 +115,7 @@ core::Result<CompileResult> compile_into_store(zones::Store& store, const std::v
     auto image = zones::write_image(ds);
     if (!image.is_ok()) {
       origin.kind = DatasetOrigin::kParsed;
-      if (old != nullptr) changed = true;  // dropped from the store
+      if (old != nullptr) changed = true;  // its record goes: the type has no image format now
       result.datasets.push_back(std::move(origin));
       continue;
     }
@@ -121,7 +132,21 @@ core::Result<CompileResult> compile_into_store(zones::Store& store, const std::v
     result.datasets.push_back(std::move(origin));
     changed = true;
   }
-  if (current && commit.size() != current->datasets.size()) changed = true;  // some dropped
+  // The datasets of other command lines: carried over, or dropped with `prune`.
+  if (current) {
+    for (const zones::StoredDataset& d : current->datasets) {
+      if (named.count(&d) != 0) continue;
+      if (prune) {
+        ++result.pruned;
+        changed = true;
+        continue;
+      }
+      zones::DatasetToCommit c;
+      c.record = d;
+      commit.push_back(std::move(c));
+      ++result.kept;
+    }
+  }
   if (!changed) {
     result.generation = current->generation;
     return result;
@@ -157,7 +182,8 @@ core::Result<StoreSnapshot> snapshot_from_store(zones::Store& store, const std::
     DatasetOrigin origin;
     origin.type = z->type;
     origin.spec = z->files_spec;
-    const zones::StoredDataset* rec = gen ? gen->record().find(z->type, z->files_spec, opts) : nullptr;
+    const zones::StoredDataset* rec =
+        gen ? gen->record().find(z->type, z->files_spec, opts, source_paths(z->files)) : nullptr;
     if (rec != nullptr && require_current) {
       auto stamps = stamp_sources(z->files);
       if (!stamps.is_ok()) return stamps.status();

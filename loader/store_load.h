@@ -4,11 +4,12 @@
 //
 // compile_into_store() is what `fastrblctl compile` and a fastrbld start or reload with a
 // store run: for every distinct dataset of the specs (type + file list, as load_snapshot()
-// shares them) whose identity and source stamps match the current generation, the stored
-// image is carried over without reading the text; every other dataset is parsed and, if its
-// type has an image format, compiled into a new image. If anything differs from the current
-// generation (a new image, a dataset added or dropped), ONE write transaction commits the
-// new generation; the store then holds exactly the datasets of these specs.
+// shares them) whose identity (type, file list, load options, absolute file paths) and
+// source stamps match the current generation, the stored image is carried over without
+// reading the text; every other dataset is parsed and, if its type has an image format,
+// compiled into a new image. The datasets of the current generation that these specs do
+// not name are carried over too (several command lines may share one store), unless
+// `prune`. If anything changed, ONE write transaction commits the new generation.
 //
 // snapshot_from_store() builds a Snapshot whose datasets are opened from the stored images
 // (served in place from the map), parsing only the datasets the store does not hold.
@@ -36,6 +37,8 @@ std::string store_options(const LoadOptions& options);
 /// The files as they are now (absolute path, mtime in ns, size, inode). Error: the file's
 /// name and strerror, as rbldnsd words an unreadable data file.
 core::Result<std::vector<zones::SourceStamp>> stamp_sources(const std::vector<std::string>& files);
+/// The absolute, normalised paths of `files` (relative ones against the current directory).
+std::vector<std::string> source_paths(const std::vector<std::string>& files);
 
 /// Where one distinct dataset of the specs came from.
 struct DatasetOrigin {
@@ -53,13 +56,17 @@ struct CompileResult {
   std::vector<DatasetOrigin> datasets;  // in order of first use in the specs
   std::uint64_t generation = 0;         // the store's generation afterwards
   bool committed = false;               // false: nothing changed, no transaction written
+  std::size_t kept = 0;                 // datasets of other command lines carried over
+  std::size_t pruned = 0;               // datasets of other command lines dropped (prune)
 };
 
 /// Parses the specs and brings the store up to date with them (see above). `force`
-/// recompiles every dataset. Errors: a bad spec, a failed dataset load (the store is not
-/// touched), an LMDB error (nothing is committed).
+/// recompiles every dataset; `prune` drops the stored datasets the specs do not name.
+/// Errors: a bad spec, a failed dataset load (the store is not touched), an LMDB error
+/// (nothing is committed).
 core::Result<CompileResult> compile_into_store(zones::Store& store, const std::vector<std::string>& specs,
-                                               const LoadOptions& options, bool force = false);
+                                               const LoadOptions& options, bool force = false,
+                                               bool prune = false);
 
 struct StoreSnapshot {
   std::shared_ptr<const zones::Snapshot> snapshot;

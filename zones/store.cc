@@ -143,9 +143,15 @@ bool writable_dir(const std::string& dir) {
 }  // namespace
 
 const StoredDataset* GenerationRecord::find(std::string_view type, std::string_view spec,
-                                            std::string_view options) const noexcept {
-  for (const StoredDataset& d : datasets)
-    if (d.type == type && d.spec == spec && d.options == options) return &d;
+                                            std::string_view options,
+                                            const std::vector<std::string>& paths) const noexcept {
+  for (const StoredDataset& d : datasets) {
+    if (d.type != type || d.spec != spec || d.options != options || d.sources.size() != paths.size())
+      continue;
+    bool same = true;
+    for (std::size_t i = 0; i < paths.size() && same; ++i) same = d.sources[i].path == paths[i];
+    if (same) return &d;
+  }
   return nullptr;
 }
 

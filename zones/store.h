@@ -78,9 +78,10 @@ struct GenerationRecord {
   std::uint64_t generation = 0;
   std::int64_t committed = 0;  // unix time
   std::vector<StoredDataset> datasets;
-  /// The dataset with this identity, or null.
-  const StoredDataset* find(std::string_view type, std::string_view spec,
-                            std::string_view options) const noexcept;
+  /// The dataset with this identity, or null: type, spec, options and the absolute paths
+  /// of its sources (so that the same file list read in two directories is two datasets).
+  const StoredDataset* find(std::string_view type, std::string_view spec, std::string_view options,
+                            const std::vector<std::string>& paths) const noexcept;
 };
 
 /// A dataset to commit: its record, and either new image bytes or (empty bytes) the image
@@ -120,7 +121,8 @@ class Store : public std::enable_shared_from_this<Store> {
 
   /// Commits a new generation (current + 1) in one write transaction: puts the new
   /// images, writes the record, deletes the images nobody names any more. A carried-over
-  /// image must exist. Returns the committed record.
+  /// image must exist. `datasets` is the whole new generation: the caller carries over
+  /// what it keeps. Returns the committed record.
   core::Result<GenerationRecord> commit(std::vector<DatasetToCommit> datasets);
 
   /// Clears reader slots of dead processes; returns how many.

@@ -89,6 +89,32 @@ TEST_CASE("fastrblctl: compile only what changed, dump from the store as fastrbl
   CHECK(st.out.find("  image generation\t2\n") != std::string::npos);
   CHECK(st.out.find("  source\t" + d.path + "/d.txt size ") != std::string::npos);
 
+  // Another command line (the ip4set alone) keeps the dnset; --prune drops it.
+  r = ctl({"compile", "--db", "db", "bl:ip4set:a.txt"}, d.path);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("ip4set:a.txt: unchanged, 3 entries, ", 0) == 0);
+  CHECK(r.out.find(" image bytes\n1 dataset(s) of other command lines kept\n" + d.path +
+                   "/db is up to date (generation 2)\n") != std::string::npos);
+  r = ctl(with({"dump", "--db", "db"}), d.path);
+  CHECK(r.exit_code == 0);
+  r = ctl({"compile", "--db", "db", "--prune", "bl:ip4set:a.txt"}, d.path);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("1 dataset(s) of other command lines dropped\ngeneration 3 committed") !=
+        std::string::npos);
+  st = ctl({"stats", "--db", "db"}, d.path);
+  CHECK(st.out.find("datasets\t1\n") != std::string::npos);
+  r = ctl(with({"dump", "--db", "db"}), d.path);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("dnset:d.txt is not in the store") != std::string::npos);
+
+  // The same file list in another directory is another dataset.
+  Dir other;
+  write_file(other.path + "/a.txt", kIp4);
+  r = ctl({"compile", "--db", d.path + "/db", "bl:ip4set:a.txt"}, other.path);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("ip4set:a.txt: compiled", 0) == 0);
+  CHECK(r.out.find("1 dataset(s) of other command lines kept\ngeneration 4 committed") != std::string::npos);
+
   // Other load options are another identity: not in the store.
   r = ctl(with({"dump", "--db", "db", "-t", "300"}), d.path);
   CHECK(r.exit_code == 1);
