@@ -57,18 +57,8 @@ bool parse_ttl_field(const char** p, std::uint32_t* value, bool first) {
 }
 
 bool apply_ttl(ParseState& st, const char* arg) {
-  TtlConfig& t = st.config.ttl;
-  const char* p = arg;
-  if (!parse_ttl_field(&p, &t.def, true)) return fail(st, "invalid ttl (-t) value " + quoted(arg));
-  if (!parse_ttl_field(&p, &t.min, false)) return fail(st, "invalid minttl (-t) value " + quoted(arg));
-  if (!parse_ttl_field(&p, &t.max, false)) return fail(st, "invalid maxttl (-t) value " + quoted(arg));
-  if (*p != '\0') return fail(st, "invalid value for -t (ttl) option: " + quoted(arg));
-  if ((t.min != 0 && t.max != 0 && t.min > t.max) || (t.min != 0 && t.def < t.min) ||
-      (t.max != 0 && t.def > t.max)) {
-    return fail(st, "inconsistent def:min:max ttl: " + std::to_string(t.def) + ":" + std::to_string(t.min) +
-                        ":" + std::to_string(t.max));
-  }
-  return true;
+  std::string error;
+  return parse_ttl_option(arg, &st.config.ttl, &error) || fail(st, error);
 }
 
 bool apply_bind(ParseState& st, const char* arg) {
@@ -160,7 +150,7 @@ bool apply_file_with_plus(const char* arg, std::string* file, bool* plus) {
 }
 
 // The table. Order = help order (rbldnsd's, then the long options).
-const std::array<OptionSpec, 27> kOptionTable = {{
+const std::array<OptionSpec, 28> kOptionTable = {{
     {'u', nullptr, "user[:group]", nullptr, false, true,
      "run as this user:group (required when started as root, else user rbldns is used)",
      [](ParseState& st, const char* a) {
@@ -276,6 +266,14 @@ const std::array<OptionSpec, 27> kOptionTable = {{
      apply_tcp_max_conns},
     {'\0', "tcp-idle-timeout", "SECONDS", "10", true, true,
      "close a TCP connection this long after its last complete query", apply_tcp_idle_timeout},
+    {'\0', "db", "DIR", nullptr, false, true,
+     "serve from the LMDB store in DIR (relative to -w), compiling changed data files into it at start "
+     "(docs/LMDB_SCHEMA.md); no -c reload checks yet: restart to pick up changes",
+     [](ParseState& st, const char* a) {
+       if (*a == '\0') return fail(st, "invalid --db value `' (a directory is needed)");
+       st.config.db = a;
+       return true;
+     }},
 }};
 
 // getopt_long's val for a long-only option.
@@ -351,6 +349,23 @@ ParseResult usage_error(ParseState& st) {
 }
 
 }  // namespace
+
+bool parse_ttl_option(const char* arg, TtlConfig* ttl, std::string* error) {
+  TtlConfig t = *ttl;
+  const char* p = arg;
+  if (!parse_ttl_field(&p, &t.def, true)) return *error = "invalid ttl (-t) value " + quoted(arg), false;
+  if (!parse_ttl_field(&p, &t.min, false)) return *error = "invalid minttl (-t) value " + quoted(arg), false;
+  if (!parse_ttl_field(&p, &t.max, false)) return *error = "invalid maxttl (-t) value " + quoted(arg), false;
+  if (*p != '\0') return *error = "invalid value for -t (ttl) option: " + quoted(arg), false;
+  if ((t.min != 0 && t.max != 0 && t.min > t.max) || (t.min != 0 && t.def < t.min) ||
+      (t.max != 0 && t.def > t.max)) {
+    *error = "inconsistent def:min:max ttl: " + std::to_string(t.def) + ":" + std::to_string(t.min) + ":" +
+             std::to_string(t.max);
+    return false;
+  }
+  *ttl = t;
+  return true;
+}
 
 std::span<const OptionSpec> options() noexcept { return kOptionTable; }
 

@@ -52,8 +52,13 @@ struct Config {
   unsigned workers = 1;               // --workers (default: available parallelism)
   unsigned tcp_max_conns = 1024;      // --tcp-max-conns, per worker
   unsigned tcp_idle_timeout = 10;     // --tcp-idle-timeout, seconds
+  std::string db;                     // --db: the LMDB store directory (empty: no store)
   std::vector<std::string> zones;     // zone specs (name:type:file,...), as given
 };
+
+/// Parses a -t value (def[:min[:max]]) into *ttl, as fastrbld's -t (rbldnsd's rules and
+/// messages). Returns false with the message in *error. Shared with fastrblctl.
+bool parse_ttl_option(const char* arg, TtlConfig* ttl, std::string* error);
 
 /// What main() should do after parsing.
 struct ParseResult {

@@ -21,7 +21,9 @@
 #include "dnsd/systemd.h"
 #include "loader/load.h"
 #include "loader/reload.h"
+#include "loader/store_load.h"
 #include "zones/dump.h"
+#include "zones/store.h"
 
 #include <cerrno>
 #include <csignal>
@@ -29,6 +31,7 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <malloc.h>
 #include <memory>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -98,6 +101,40 @@ int dump(const dnsd::Config& config) {
   return s.is_ok() ? 0 : fatal(s);
 }
 
+// The zones at start. With --db: bring the store up to date (only changed data files are
+// parsed, one generation is committed) and serve from its images in place; a store that
+// cannot be opened is reported and a null snapshot returned: the files are then loaded
+// without it (the data is what matters to a start). Reload checks do not go through the
+// store yet: with --db, a restart picks up changed files (recompiling only those).
+fastrbl::core::Result<std::shared_ptr<const fastrbl::zones::Snapshot>> load_from_store(
+    const dnsd::Config& config) {
+  const loader::LoadOptions options = load_options(config);
+  auto store = fastrbl::zones::Store::open({config.db});
+  if (!store.is_ok()) {
+    FASTRBL_LOG_WARN("%.*s; loading the data files without the store",
+                     static_cast<int>(store.status().message().size()), store.status().message().data());
+    return std::shared_ptr<const fastrbl::zones::Snapshot>();
+  }
+  auto compiled = loader::compile_into_store(*store.value(), config.zones, options);
+  if (!compiled.is_ok()) return compiled.status();
+  // Parsing and compiling freed a lot of heap that the served datasets do not use (they
+  // view the map): give it back, so that the private RSS is what serving needs.
+  if (compiled.value().committed) ::malloc_trim(0);
+  auto loaded = loader::snapshot_from_store(*store.value(), config.zones, options, false, true);
+  if (!loaded.is_ok()) return loaded.status();
+  std::size_t stored = 0, compiled_n = 0, parsed = 0;
+  for (const loader::DatasetOrigin& d : compiled.value().datasets)
+    (d.kind == loader::DatasetOrigin::kStored     ? stored
+     : d.kind == loader::DatasetOrigin::kCompiled ? compiled_n
+                                                  : parsed)++;
+  FASTRBL_LOG_INFO(
+      "LMDB store %s: generation %llu%s: %zu dataset(s) unchanged, %zu compiled, %zu parsed "
+      "(no image format); %zu served from the map in place",
+      config.db.c_str(), static_cast<unsigned long long>(loaded.value().generation),
+      compiled.value().committed ? " committed" : "", stored, compiled_n, parsed, loaded.value().in_place);
+  return loaded.value().snapshot;
+}
+
 int run(int argc, char** argv) {
   dnsd::ParseResult parsed = dnsd::parse_command_line(argc, argv);
   write_stdout(parsed.out);
@@ -137,17 +174,25 @@ int run(int argc, char** argv) {
   s = dnsd::drop_privileges(identity.value());
   if (!s.is_ok()) return fatal(s);
 
-  auto zone_set = loader::ZoneSet::create(config.zones, load_options(config));
-  if (!zone_set.is_ok()) return fatal(zone_set.status());
-  std::unique_ptr<loader::ZoneSet> zone_specs = std::move(zone_set).value();
   std::shared_ptr<const fastrbl::zones::Snapshot> snapshot;
-  if (config.quickstart) {
-    snapshot = zone_specs->unloaded_snapshot();  // SERVFAIL until the first load
-  } else {
-    loader::CheckResult first = zone_specs->check();
-    loader::log_zones_reloaded(first);
-    if (first.failed > 0) return fatal(Status::error("zone loading errors, aborting"));
-    snapshot = std::move(first.snapshot);
+  std::unique_ptr<loader::ZoneSet> zone_specs;  // text loading and reloads (not with --db)
+  if (!config.db.empty()) {
+    auto stored = load_from_store(config);
+    if (!stored.is_ok()) return fatal(stored.status());
+    snapshot = std::move(stored).value();  // null: the store could not be opened (warned)
+  }
+  if (!snapshot) {
+    auto zone_set = loader::ZoneSet::create(config.zones, load_options(config));
+    if (!zone_set.is_ok()) return fatal(zone_set.status());
+    zone_specs = std::move(zone_set).value();
+    if (config.quickstart) {
+      snapshot = zone_specs->unloaded_snapshot();  // SERVFAIL until the first load
+    } else {
+      loader::CheckResult first = zone_specs->check();
+      loader::log_zones_reloaded(first);
+      if (first.failed > 0) return fatal(Status::error("zone loading errors, aborting"));
+      snapshot = std::move(first.snapshot);
+    }
   }
   const std::size_t zones = snapshot->zones().size();
 
@@ -165,8 +210,10 @@ int run(int argc, char** argv) {
   FASTRBL_LOG_INFO("%s started (%zu socket(s), %zu zone(s))", dnsd::version_string(),
                    listen.addresses().size(), zones);
   daemon.ready();
-  server.enable_reload(std::move(zone_specs));
-  if (config.quickstart) server.request_reload();
+  if (zone_specs) {
+    server.enable_reload(std::move(zone_specs));
+    if (config.quickstart) server.request_reload();
+  }
   dnsd::notify("READY=1");
   return server.run();
 }

@@ -188,7 +188,11 @@ void Server::enable_reload(std::unique_ptr<loader::ZoneSet> zones) {
 }
 
 void Server::request_reload() {
-  if (reloader_) reloader_->request();
+  if (reloader_) {
+    reloader_->request();
+  } else {
+    FASTRBL_LOG_WARN("no reload check: data served from the LMDB store (--db) is reloaded by a restart");
+  }
 }
 
 void Server::on_check_timer(uv_timer_t* timer) noexcept {

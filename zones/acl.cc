@@ -59,6 +59,94 @@ std::size_t Acl::memory_bytes() const noexcept {
          (runs4_.capacity() + runs6_.capacity()) * sizeof(Run) + pool_.bytes();
 }
 
+namespace {
+
+void write_rule(ByteWriter& w, const AclRule& r) {
+  w.u8(static_cast<std::uint8_t>(r.action));
+  for (std::uint8_t b : r.value.a) w.u8(b);
+  w.str(r.value.txt);
+}
+
+bool read_rule(ByteReader& r, AclRule* out) {
+  const std::uint8_t action = r.u8();
+  if (action > static_cast<std::uint8_t>(AclAction::kTemplate)) return false;
+  out->action = static_cast<AclAction>(action);
+  for (std::uint8_t& b : out->value.a) b = r.u8();
+  out->value.txt = r.str();
+  return !r.failed() && out->value.txt.size() <= 255;
+}
+
+}  // namespace
+
+bool Acl::write_image(ImageWriter& out) const {
+  out.set_type(ImageType::kAcl);
+  ByteWriter w;
+  w.u32(static_cast<std::uint32_t>(rules4_.size()));
+  for (const auto& [k, rule] : rules4_) {
+    w.u32(k);
+    write_rule(w, rule);
+  }
+  w.u32(static_cast<std::uint32_t>(runs4_.size()));
+  for (const Run& r : runs4_) {
+    w.u32(r.bits);
+    w.u64(r.begin);
+    w.u64(r.end);
+  }
+  w.u32(static_cast<std::uint32_t>(rules6_.size()));
+  for (const auto& [k, rule] : rules6_) {
+    w.u64(k.first);
+    w.u64(k.second);
+    write_rule(w, rule);
+  }
+  w.u32(static_cast<std::uint32_t>(runs6_.size()));
+  for (const Run& r : runs6_) {
+    w.u32(r.bits);
+    w.u64(r.begin);
+    w.u64(r.end);
+  }
+  out.add(w.bytes());
+  return true;
+}
+
+core::Result<std::shared_ptr<const Dataset>> Acl::from_image(DatasetMeta meta, const ImageView& image,
+                                                             std::shared_ptr<const void> owner) {
+  auto bad = [] { return core::Status::error("dataset image: acl rules do not parse"); };
+  if (image.sections() != 2) return bad();
+  std::shared_ptr<Acl> acl(new Acl(std::move(meta)));
+  acl->backing_ = std::move(owner);
+  ByteReader r(image.section(1));
+  auto read_runs = [&r](std::vector<Run>* runs, unsigned max_bits, std::size_t rules) {
+    const std::uint32_t n = r.u32();
+    for (std::uint32_t i = 0; i < n && !r.failed(); ++i) {
+      Run run{};
+      run.bits = r.u32();
+      run.begin = static_cast<std::size_t>(r.u64());
+      run.end = static_cast<std::size_t>(r.u64());
+      if (run.bits > max_bits || run.begin > run.end || run.end > rules) return false;
+      runs->push_back(run);
+    }
+    return !r.failed();
+  };
+  const std::uint32_t n4 = r.u32();
+  for (std::uint32_t i = 0; i < n4 && !r.failed(); ++i) {
+    std::pair<std::uint32_t, AclRule> e;
+    e.first = r.u32();
+    if (!read_rule(r, &e.second)) return bad();
+    acl->rules4_.push_back(e);
+  }
+  if (!read_runs(&acl->runs4_, 32, acl->rules4_.size())) return bad();
+  const std::uint32_t n6 = r.u32();
+  for (std::uint32_t i = 0; i < n6 && !r.failed(); ++i) {
+    std::pair<Key6, AclRule> e;
+    e.first.first = r.u64();
+    e.first.second = r.u64();
+    if (!read_rule(r, &e.second)) return bad();
+    acl->rules6_.push_back(e);
+  }
+  if (!read_runs(&acl->runs6_, 128, acl->rules6_.size()) || !r.at_end()) return bad();
+  return std::shared_ptr<const Dataset>(std::move(acl));
+}
+
 const AclRule* Acl::lookup4(std::uint32_t addr) const noexcept {
   for (const Run& r : runs4_) {
     const std::uint32_t k = addr & mask4(r.bits);

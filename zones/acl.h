@@ -16,7 +16,9 @@
 // is used by one loader thread. Thread safety: a built Acl is immutable; lookup() may run
 // on any number of threads; it is noexcept and allocation-free.
 
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/string_pool.h"
 
 #include <array>
@@ -52,6 +54,12 @@ class Acl final : public Dataset {
   std::size_t entries() const noexcept override { return rules4_.size() + rules6_.size(); }
   std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
+  /// Writes the rules (docs/LMDB_SCHEMA.md).
+  bool write_image(ImageWriter& out) const override;
+  /// The acl held by `image`, rebuilt on the heap (acls are small); template texts view
+  /// the image bytes, which `owner` keeps alive.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
 
   /// The rule of the longest prefix that contains the client `peer` (AF_INET or
   /// AF_INET6, looked up as is: a v4-mapped IPv6 peer is searched in the IPv6 table), or

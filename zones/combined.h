@@ -17,7 +17,9 @@
 // built; query() from any number of threads, no allocation (the subzone-relative key is
 // built on the stack).
 
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/string_pool.h"
 #include "zones/zone.h"
 
@@ -54,6 +56,13 @@ class Combined final : public Dataset {
   std::size_t entries() const noexcept override { return entries_; }
   std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
+  /// Writes the subzones and each distinct nested dataset as a nested image
+  /// (docs/LMDB_SCHEMA.md). False if a nested type has no image format.
+  bool write_image(ImageWriter& out) const override;
+  /// The dataset held by `image`: each nested dataset opened from its nested image (in
+  /// place, as far as its type allows). `owner` keeps the bytes alive.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
   /// rbldnsd's statistics text: "subzones=N datasets=M".
   std::string stats_text() const;
 

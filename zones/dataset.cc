@@ -13,4 +13,6 @@ bool Dataset::query_acl(const QueryKey& key, const AclOverride& acl, AnswerSink&
   return true;
 }
 
+bool Dataset::write_image(ImageWriter& /*out*/) const { return false; }
+
 }  // namespace fastrbl::zones

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,6 +26,7 @@ namespace fastrbl::zones {
 
 class AnswerSink;
 class DumpWriter;
+class ImageWriter;
 
 /// An A + TXT value of an entry (compat §3.3). `txt` is the unexpanded template; empty
 /// means none (a base template may still produce a TXT). Views into the dataset's pool.
@@ -122,11 +124,18 @@ class Dataset {
   /// Writes the entries as master-file lines (zones/dump.h), relative to the zone; the
   /// caller has written `$ORIGIN` and `$TTL`. Any thread; allocates (not for the query path).
   virtual void dump(DumpWriter& out) const = 0;
+  /// Sets the image type and adds the sections that follow the meta section (zones/image.h,
+  /// docs/LMDB_SCHEMA.md). Returns false if the type has no image format yet (the default).
+  virtual bool write_image(ImageWriter& out) const;
 
   const DatasetMeta& meta() const noexcept { return meta_; }
 
  protected:
   DatasetMeta meta_;
+  /// Keeps the bytes alive that a dataset opened from an image serves from in place (a
+  /// store read transaction or a heap copy); null for a dataset built from text. A base
+  /// member, so that it is released after the derived class's members.
+  std::shared_ptr<const void> backing_;
 };
 
 }  // namespace fastrbl::zones

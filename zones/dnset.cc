@@ -85,12 +85,76 @@ void DnSet::dump(DumpWriter& out) const {
 }
 
 std::size_t DnSet::memory_bytes() const noexcept {
-  return index_.memory_bytes() + nodes_.capacity() * sizeof(Node) +
-         value_ids_.capacity() * sizeof(std::uint32_t) + values_.capacity() * sizeof(Value) + pool_.bytes();
+  return index_.memory_bytes() + own_nodes_.capacity() * sizeof(Node) +
+         own_value_ids_.capacity() * sizeof(std::uint32_t) + values_.capacity() * sizeof(Value) +
+         pool_.bytes();
 }
 
 std::string DnSet::stats_text() const {
   return "e/w=" + std::to_string(exact_count_) + "/" + std::to_string(wild_count_);
+}
+
+namespace {
+
+// Section numbers of a dnset image (0 is the meta).
+enum DnSection : std::size_t {
+  kScalars = 1,
+  kIndex,
+  kNodes = kIndex + NameIndex::kImageSections,
+  kValueIds,
+  kValues,
+  kDnSections = kValues + 2
+};
+
+}  // namespace
+
+bool DnSet::write_image(ImageWriter& out) const {
+  out.set_type(ImageType::kDnSet);
+  ByteWriter sc;
+  sc.u64(min_wild_labels_);
+  sc.u64(max_wild_labels_);
+  sc.u64(exact_count_);
+  sc.u64(wild_count_);
+  out.add(sc.bytes());
+  index_.write_image(out);
+  out.add_array(nodes_);
+  out.add_array(value_ids_);
+  write_values(out, values_);
+  return true;
+}
+
+core::Result<std::shared_ptr<const Dataset>> DnSet::from_image(DatasetMeta meta, const ImageView& image,
+                                                               std::shared_ptr<const void> owner) {
+  auto bad = [](std::string_view what) {
+    return core::Status::error("dataset image: dnset " + std::string(what));
+  };
+  if (image.sections() != kDnSections) return bad("has the wrong number of sections");
+  std::shared_ptr<DnSet> set(new DnSet(std::move(meta)));
+  set->backing_ = std::move(owner);
+  ByteReader sc(image.section(kScalars));
+  set->min_wild_labels_ = static_cast<std::size_t>(sc.u64());
+  set->max_wild_labels_ = static_cast<std::size_t>(sc.u64());
+  set->exact_count_ = static_cast<std::size_t>(sc.u64());
+  set->wild_count_ = static_cast<std::size_t>(sc.u64());
+  if (sc.failed() || !sc.at_end()) return bad("scalars do not parse");
+  if (core::Status st = set->index_.from_image(image, kIndex); !st.is_ok()) return st;
+  auto nodes = image.array<Node>(kNodes);
+  auto ids = image.array<std::uint32_t>(kValueIds);
+  if (!nodes.is_ok()) return nodes.status();
+  if (!ids.is_ok()) return ids.status();
+  set->nodes_ = nodes.value();
+  set->value_ids_ = ids.value();
+  if (core::Status st = read_values(image, kValues, &set->values_); !st.is_ok()) return st;
+  // Everything query() indexes must be in bounds, whatever the bytes say.
+  if (set->nodes_.size() != set->index_.size()) return bad("nodes do not match the name index");
+  const std::size_t nids = set->value_ids_.size();
+  for (const Node& n : set->nodes_)
+    if (n.exact_off > nids || n.exact_n > nids - n.exact_off || n.wild_off > nids ||
+        n.wild_n > nids - n.wild_off)
+      return bad("node value run out of bounds");
+  for (std::uint32_t v : set->value_ids_)
+    if (v >= set->values_.size()) return bad("value id out of bounds");
+  return std::shared_ptr<const Dataset>(std::move(set));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -145,7 +209,7 @@ std::unique_ptr<DnSet> DnSetBuilder::build(DatasetMeta meta) {
 
   // Value ids actually used get compact new ids (values_ may hold defaults never used).
   std::vector<std::uint32_t> remap(values_.size(), NameIndex::kNone);
-  std::vector<DnSet::Node>& nodes = set->nodes_;
+  std::vector<DnSet::Node>& nodes = set->own_nodes_;
   nodes.resize(index_.size());
   std::vector<std::uint32_t> vals;
   std::size_t exact_count = 0, wild_count = 0;
@@ -172,13 +236,13 @@ std::unique_ptr<DnSet> DnSetBuilder::build(DatasetMeta meta) {
       }
       std::sort(vals.begin(), vals.end());
       vals.erase(std::unique(vals.begin(), vals.end()), vals.end());
-      const auto off = to_u32(set->value_ids_.size());
+      const auto off = to_u32(set->own_value_ids_.size());
       for (std::uint32_t v : vals) {
         if (remap[v] == NameIndex::kNone) {
           remap[v] = to_u32(set->values_.size());
           set->values_.push_back(values_[v]);
         }
-        set->value_ids_.push_back(remap[v]);
+        set->own_value_ids_.push_back(remap[v]);
       }
       (wild ? n.wild_off : n.exact_off) = off;
       (wild ? n.wild_n : n.exact_n) = to_u32(vals.size());
@@ -214,11 +278,13 @@ std::unique_ptr<DnSet> DnSetBuilder::build(DatasetMeta meta) {
   }
 
   nodes.shrink_to_fit();
-  set->value_ids_.shrink_to_fit();
+  set->own_value_ids_.shrink_to_fit();
   set->values_.shrink_to_fit();
   index_.shrink_to_fit();
   set->index_ = std::move(index_);
   set->pool_ = std::move(pool_);
+  set->nodes_ = set->own_nodes_;
+  set->value_ids_ = set->own_value_ids_;
   std::vector<Entry>().swap(entries_);
   return set;
 }

@@ -21,9 +21,12 @@
 // wildcard depth present in the data. No per-entry heap nodes.
 //
 // Ownership: a DnSet owns its index, values and the StringPool its Values and TxtVars
-// point into. Thread safety: immutable once built; query() from any number of threads.
+// point into, or views them in a store image (from_image) whose bytes it keeps alive. Thread safety:
+// immutable once built; query() from any number of threads.
 
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/name_hash.h"
 #include "zones/string_pool.h"
 
@@ -51,6 +54,14 @@ class DnSet final : public Dataset {
   std::size_t entries() const noexcept override { return exact_count_ + wild_count_; }
   std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
+  /// Sections: scalars, the name index (seed, arena, offsets, slots), nodes, value ids,
+  /// values, TXT bytes (docs/LMDB_SCHEMA.md).
+  bool write_image(ImageWriter& out) const override;
+  /// The dataset held by `image`: the name index, nodes and value ids are served from the
+  /// image bytes in place; the values are rebuilt on the heap. `owner` keeps the bytes
+  /// alive. Errors: "dataset image: ..." for sections that do not fit together.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
 
   std::size_t exact_count() const noexcept { return exact_count_; }
   std::size_t wild_count() const noexcept { return wild_count_; }
@@ -71,9 +82,11 @@ class DnSet final : public Dataset {
   void emit(std::uint32_t id, std::uint32_t off, std::uint32_t n, AnswerSink& out) const noexcept;
 
   NameIndex index_;
-  std::vector<Node> nodes_;  // by NameIndex id
-  std::vector<std::uint32_t> value_ids_;
-  std::vector<Value> values_;  // txt views point into pool_
+  std::span<const Node> nodes_;  // by NameIndex id; own_nodes_ or the image
+  std::span<const std::uint32_t> value_ids_;
+  std::vector<Value> values_;    // txt views point into pool_ or the image
+  std::vector<Node> own_nodes_;  // storage of a set built from text
+  std::vector<std::uint32_t> own_value_ids_;
   StringPool pool_;
   std::size_t min_wild_labels_ = 0, max_wild_labels_ = 0;  // of wildcard base names; 0: none
   std::size_t exact_count_ = 0, wild_count_ = 0;

@@ -89,8 +89,53 @@ void Generic::dump(DumpWriter& out) const {
 }
 
 std::size_t Generic::memory_bytes() const noexcept {
-  return index_.memory_bytes() + node_rrs_.capacity() * sizeof(std::uint32_t) + rrs_.capacity() * sizeof(Rr) +
-         data_.capacity() + pool_.bytes();
+  return index_.memory_bytes() + own_node_rrs_.capacity() * sizeof(std::uint32_t) +
+         own_rrs_.capacity() * sizeof(Rr) + own_data_.capacity() + pool_.bytes();
+}
+
+bool Generic::write_image(ImageWriter& out) const {
+  out.set_type(ImageType::kGeneric);
+  index_.write_image(out);
+  out.add_array(node_rrs_);
+  out.add_array(rrs_);
+  out.add_array(data_);
+  return true;
+}
+
+core::Result<std::shared_ptr<const Dataset>> Generic::from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner) {
+  auto bad = [](std::string_view what) {
+    return core::Status::error("dataset image: generic " + std::string(what));
+  };
+  static_assert(sizeof(Rr) == 12);
+  std::shared_ptr<Generic> g(new Generic(std::move(meta)));
+  g->backing_ = std::move(owner);
+  constexpr std::size_t kRecords = 1 + NameIndex::kImageSections;
+  if (image.sections() != kRecords + 3) return bad("has the wrong number of sections");
+  if (core::Status st = g->index_.from_image(image, 1); !st.is_ok()) return st;
+  if (core::Status st = view_array(image, kRecords, &g->node_rrs_); !st.is_ok()) return st;
+  if (core::Status st = view_array(image, kRecords + 1, &g->rrs_); !st.is_ok()) return st;
+  if (core::Status st = view_array(image, kRecords + 2, &g->data_); !st.is_ok()) return st;
+  // Everything query() and dump() index must be in bounds and well formed.
+  const auto& runs = g->node_rrs_;
+  if (runs.size() != g->index_.size() + 1 || runs.front() != 0 || runs.back() != g->rrs_.size())
+    return bad("record runs do not fit the name index");
+  for (std::size_t i = 1; i < runs.size(); ++i)
+    if (runs[i] < runs[i - 1]) return bad("record runs are not sorted");
+  for (const Rr& rr : g->rrs_) {
+    if (rr.off > g->data_.size() || rr.len > g->data_.size() - rr.off)
+      return bad("record data out of bounds");
+    const std::span<const std::uint8_t> d = g->data_.subspan(rr.off, rr.len);
+    core::Name exchange;
+    const bool ok = rr.type == core::rrtype::kA     ? d.size() == 4
+                    : rr.type == core::rrtype::kTXT ? d.size() <= 255
+                    : rr.type == core::rrtype::kMX
+                        ? d.size() > 2 && core::Name::from_wire(d.subspan(2), &exchange) &&
+                              exchange.size() == d.size() - 2
+                        : false;
+    if (!ok) return bad("record of type " + std::to_string(rr.type) + " is malformed");
+  }
+  return std::shared_ptr<const Dataset>(std::move(g));
 }
 
 std::string Generic::stats_text() const { return "e=" + std::to_string(rrs_.size()); }
@@ -139,21 +184,24 @@ std::unique_ptr<Generic> GenericBuilder::build(DatasetMeta meta) {
   std::stable_sort(pending_.begin(), pending_.end(), [](const Pending& x, const Pending& y) {
     return x.node != y.node ? x.node < y.node : x.type < y.type;
   });
-  g->node_rrs_.assign(index_.size() + 1, 0);
-  g->rrs_.reserve(pending_.size());
+  g->own_node_rrs_.assign(index_.size() + 1, 0);
+  g->own_rrs_.reserve(pending_.size());
   std::size_t i = 0;
   for (std::uint32_t node = 0; node < index_.size(); ++node) {
-    g->node_rrs_[node] = to_u32(g->rrs_.size());
+    g->own_node_rrs_[node] = to_u32(g->own_rrs_.size());
     for (; i < pending_.size() && pending_[i].node == node; ++i) {
       const Pending& p = pending_[i];
-      g->rrs_.push_back({p.type, p.len, p.ttl, p.off});
+      g->own_rrs_.push_back({p.type, p.len, p.ttl, p.off});
     }
   }
-  g->node_rrs_[index_.size()] = to_u32(g->rrs_.size());
+  g->own_node_rrs_[index_.size()] = to_u32(g->own_rrs_.size());
   index_.shrink_to_fit();
   data_.shrink_to_fit();
   g->index_ = std::move(index_);
-  g->data_ = std::move(data_);
+  g->own_data_ = std::move(data_);
+  g->node_rrs_ = g->own_node_rrs_;
+  g->rrs_ = g->own_rrs_;
+  g->data_ = g->own_data_;
   g->pool_ = std::move(pool_);
   std::vector<Pending>().swap(pending_);
   return g;

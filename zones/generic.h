@@ -23,7 +23,9 @@
 // built except the rotation counter (atomic); query() from any number of threads.
 
 #include "core/dname.h"
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/name_hash.h"
 #include "zones/string_pool.h"
 
@@ -52,6 +54,12 @@ class Generic final : public Dataset {
   std::size_t entries() const noexcept override { return rrs_.size(); }
   std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
+  /// Writes the sections after the meta (docs/LMDB_SCHEMA.md).
+  bool write_image(ImageWriter& out) const override;
+  /// The dataset held by `image`, served from its bytes in place (kept alive by `owner`).
+  /// Errors: "dataset image: ..." for sections that do not fit together.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
   /// rbldnsd's statistics text: "e=N".
   std::string stats_text() const;
 
@@ -69,9 +77,13 @@ class Generic final : public Dataset {
   void emit_group(std::uint32_t b, std::uint32_t e, AnswerSink& out) const noexcept;
 
   NameIndex index_;
-  std::vector<std::uint32_t> node_rrs_;  // node id -> first record; one extra at the end
-  std::vector<Rr> rrs_;                  // grouped by node, then by type
-  std::vector<std::uint8_t> data_;
+  std::span<const std::uint32_t> node_rrs_;  // node id -> first record; one extra at the end
+  std::span<const Rr> rrs_;                  // grouped by node, then by type
+  std::span<const std::uint8_t> data_;
+  // Storage of a dataset built from text (the spans view these, or an image).
+  std::vector<std::uint32_t> own_node_rrs_;
+  std::vector<Rr> own_rrs_;
+  std::vector<std::uint8_t> own_data_;
   StringPool pool_;
   mutable std::atomic<std::uint32_t> rotation_{0};
 };

@@ -130,6 +130,126 @@ bool Ip4Set::query(const QueryKey& key, AnswerSink& out) const noexcept {
   return false;
 }
 
+void Ip4Set::bind_own() noexcept {
+  starts_ = own_starts_;
+  interval_set8_ = own_set8_;
+  interval_set16_ = own_set16_;
+  interval_set32_ = own_set32_;
+  set_offsets_ = own_offsets_;
+  set_values_ = own_members_;
+}
+
+namespace {
+
+// Section numbers of an ip4set image (0 is the meta).
+enum Ip4Section : std::size_t {
+  kScalars = 1,
+  kBitmap,
+  kStarts,
+  kIntervalSets,
+  kSetOffsets,
+  kSetMembers,
+  kValues,
+  kTxt,
+  kIp4Sections
+};
+
+}  // namespace
+
+bool Ip4Set::write_image(ImageWriter& out) const {
+  out.set_type(ImageType::kIp4Set);
+  ByteWriter sc;
+  sc.u32(only_set_);
+  sc.u64(intervals_);
+  sc.u64(value_sets_);
+  for (std::size_t b : stats_.blocks) sc.u64(b);
+  sc.u8(!interval_set8_.empty() ? 8 : !interval_set16_.empty() ? 16 : !interval_set32_.empty() ? 32 : 0);
+  out.add(sc.bytes());
+  std::vector<std::uint8_t> frozen(roaring_bitmap_frozen_size_in_bytes(listed_));
+  roaring_bitmap_frozen_serialize(listed_, reinterpret_cast<char*>(frozen.data()));
+  out.add(frozen);
+  out.add_array(starts_);
+  if (!interval_set8_.empty())
+    out.add_array(interval_set8_);
+  else if (!interval_set16_.empty())
+    out.add_array(interval_set16_);
+  else
+    out.add_array(interval_set32_);
+  out.add_array(set_offsets_);
+  out.add_array(set_values_);
+  write_values(out, values_);
+  return true;
+}
+
+core::Result<std::shared_ptr<const Dataset>> Ip4Set::from_image(DatasetMeta meta, const ImageView& image,
+                                                                std::shared_ptr<const void> owner) {
+  auto bad = [](std::string_view what) {
+    return core::Status::error("dataset image: ip4set " + std::string(what));
+  };
+  if (image.sections() != kIp4Sections) return bad("has the wrong number of sections");
+  std::shared_ptr<Ip4Set> set(new Ip4Set(std::move(meta)));
+  set->backing_ = std::move(owner);
+  ByteReader sc(image.section(kScalars));
+  set->only_set_ = sc.u32();
+  set->intervals_ = static_cast<std::size_t>(sc.u64());
+  set->value_sets_ = static_cast<std::size_t>(sc.u64());
+  for (std::size_t& b : set->stats_.blocks) b = static_cast<std::size_t>(sc.u64());
+  const std::uint8_t width = sc.u8();
+  if (sc.failed() || !sc.at_end()) return bad("scalars do not parse");
+
+  const std::span<const std::uint8_t> frozen = image.section(kBitmap);
+  if (reinterpret_cast<std::uintptr_t>(frozen.data()) % kImageAlign != 0)
+    return bad("bitmap is not 32-byte aligned");
+  set->listed_ = roaring_bitmap_frozen_view(reinterpret_cast<const char*>(frozen.data()), frozen.size());
+  if (set->listed_ == nullptr) return bad("bitmap does not parse");
+
+  auto starts = image.array<std::uint32_t>(kStarts);
+  auto offsets = image.array<std::uint32_t>(kSetOffsets);
+  auto members = image.array<std::uint32_t>(kSetMembers);
+  if (!starts.is_ok()) return starts.status();
+  if (!offsets.is_ok()) return offsets.status();
+  if (!members.is_ok()) return members.status();
+  set->starts_ = starts.value();
+  set->set_offsets_ = offsets.value();
+  set->set_values_ = members.value();
+  std::size_t n_ids = 0;
+  std::uint32_t max_id = 0;
+  auto scan = [&](auto arr) {
+    n_ids = arr.size();
+    for (auto id : arr) max_id = std::max<std::uint32_t>(max_id, id);
+  };
+  if (width == 8) {
+    auto a = image.array<std::uint8_t>(kIntervalSets);
+    if (!a.is_ok()) return a.status();
+    set->interval_set8_ = a.value();
+    scan(a.value());
+  } else if (width == 16) {
+    auto a = image.array<std::uint16_t>(kIntervalSets);
+    if (!a.is_ok()) return a.status();
+    set->interval_set16_ = a.value();
+    scan(a.value());
+  } else if (width == 32) {
+    auto a = image.array<std::uint32_t>(kIntervalSets);
+    if (!a.is_ok()) return a.status();
+    set->interval_set32_ = a.value();
+    scan(a.value());
+  } else if (width != 0) {
+    return bad("has a bad interval width");
+  }
+  // Everything query() indexes must be in bounds, whatever the bytes say.
+  const std::size_t nsets = set->set_offsets_.size();
+  if (nsets < 2 || set->set_offsets_.front() != 0 || set->set_offsets_.back() != set->set_values_.size())
+    return bad("set offsets do not fit the set members");
+  for (std::size_t i = 1; i < nsets; ++i)
+    if (set->set_offsets_[i] < set->set_offsets_[i - 1]) return bad("set offsets are not sorted");
+  if (n_ids != set->starts_.size() || (n_ids != 0 && max_id >= nsets - 1) || set->only_set_ >= nsets - 1)
+    return bad("interval sets do not fit");
+  if (core::Status st = read_values(image, kValues, &set->values_); !st.is_ok()) return st;
+  for (std::uint32_t m : set->set_values_)
+    if (m >= set->values_.size()) return bad("set member out of bounds");
+  return std::shared_ptr<const Dataset>(std::move(set));
+}
+
 std::size_t Ip4Set::entries() const noexcept {
   return stats_.blocks[0] + stats_.blocks[1] + stats_.blocks[2] + stats_.blocks[3];
 }
@@ -208,10 +328,13 @@ std::size_t Ip4Set::memory_bytes() const noexcept {
   std::size_t n = sizeof(roaring_bitmap_t) + std::size_t{st.n_bytes_array_containers} +
                   st.n_bytes_run_containers + st.n_bytes_bitset_containers +
                   std::size_t{st.n_containers} * per_container;
-  n += starts_.capacity() * sizeof(std::uint32_t) + interval_set8_.capacity() +
-       interval_set16_.capacity() * sizeof(std::uint16_t) +
-       interval_set32_.capacity() * sizeof(std::uint32_t);
-  n += set_offsets_.capacity() * sizeof(std::uint32_t) + set_values_.capacity() * sizeof(std::uint32_t);
+  if (backing_ != nullptr) {
+    // Served from the image: only the bitmap's container headers and the values are heap.
+    n = sizeof(roaring_bitmap_t) + std::size_t{st.n_containers} * per_container;
+  }
+  n += own_starts_.capacity() * sizeof(std::uint32_t) + own_set8_.capacity() +
+       own_set16_.capacity() * sizeof(std::uint16_t) + own_set32_.capacity() * sizeof(std::uint32_t);
+  n += own_offsets_.capacity() * sizeof(std::uint32_t) + own_members_.capacity() * sizeof(std::uint32_t);
   n += values_.capacity() * sizeof(Value) + pool_.bytes();
   return n;
 }
@@ -308,8 +431,8 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
   // Value sets, interned: singletons through a table, bigger sets through a map.
   std::vector<std::uint32_t> singleton(values_.size(), kExcludedSet);
   std::map<std::vector<std::uint32_t>, std::uint32_t> multi;
-  std::vector<std::uint32_t>& offsets = set->set_offsets_;
-  std::vector<std::uint32_t>& members = set->set_values_;
+  std::vector<std::uint32_t>& offsets = set->own_offsets_;
+  std::vector<std::uint32_t>& members = set->own_members_;
   offsets.assign(1, 0);  // (assign, not push_back: gcc 12 -O2 misreports -Warray-bounds on the empty vector)
   auto intern_set = [&](const std::vector<std::uint32_t>& vals) -> std::uint32_t {
     if (vals.size() == 1) {
@@ -384,10 +507,11 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
   }
   listed.resize(kept);
 
-  set->listed_ = roaring_bitmap_create();
+  roaring_bitmap_t* bitmap = roaring_bitmap_create();
+  set->listed_ = bitmap;
   std::vector<std::uint32_t> singles;
   auto flush_singles = [&]() {
-    if (!singles.empty()) roaring_bitmap_add_many(set->listed_, singles.size(), singles.data());
+    if (!singles.empty()) roaring_bitmap_add_many(bitmap, singles.size(), singles.data());
     singles.clear();
   };
   bool one_set = true;
@@ -398,33 +522,33 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
       if (singles.size() >= 65536) flush_singles();
     } else {
       flush_singles();
-      roaring_bitmap_add_range_closed(set->listed_, s.lo, s.hi);
+      roaring_bitmap_add_range_closed(bitmap, s.lo, s.hi);
     }
   }
   flush_singles();
-  roaring_bitmap_run_optimize(set->listed_);
-  roaring_bitmap_shrink_to_fit(set->listed_);
+  roaring_bitmap_run_optimize(bitmap);
+  roaring_bitmap_shrink_to_fit(bitmap);
 
   set->intervals_ = listed.size();
   if (one_set) {
     set->only_set_ = listed.empty() ? 0 : listed.front().res;
   } else {
     const std::size_t nsets = offsets.size() - 1;
-    set->starts_.reserve(listed.size());
+    set->own_starts_.reserve(listed.size());
     if (nsets <= 0x100)
-      set->interval_set8_.reserve(listed.size());
+      set->own_set8_.reserve(listed.size());
     else if (nsets <= 0x10000)
-      set->interval_set16_.reserve(listed.size());
+      set->own_set16_.reserve(listed.size());
     else
-      set->interval_set32_.reserve(listed.size());
+      set->own_set32_.reserve(listed.size());
     for (const Span& s : listed) {
-      set->starts_.push_back(s.lo);
+      set->own_starts_.push_back(s.lo);
       if (nsets <= 0x100)
-        set->interval_set8_.push_back(static_cast<std::uint8_t>(s.res));
+        set->own_set8_.push_back(static_cast<std::uint8_t>(s.res));
       else if (nsets <= 0x10000)
-        set->interval_set16_.push_back(static_cast<std::uint16_t>(s.res));
+        set->own_set16_.push_back(static_cast<std::uint16_t>(s.res));
       else
-        set->interval_set32_.push_back(s.res);
+        set->own_set32_.push_back(s.res);
     }
   }
   set->value_sets_ = offsets.size() - 1;
@@ -435,6 +559,7 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
   set->values_ = std::move(values_);
   set->values_.shrink_to_fit();
   set->pool_ = std::move(pool_);
+  set->bind_own();
 
   // Leave the builder empty and reusable.
   values_.clear();

@@ -9,19 +9,24 @@
 //   * one CRoaring bitmap of all listed addresses (run-optimised), and
 //   * the listed addresses as sorted disjoint intervals, each mapped to a value set
 //     (an interned list of distinct Values); only consulted on a hit.
-// Memory is a few compact arrays; there are no per-entry heap nodes.
+// Memory is a few compact arrays; there are no per-entry heap nodes. A set opened from a
+// store image (from_image) serves the bitmap and the arrays from the image bytes in place.
 //
 // Ownership: an Ip4Set owns its bitmap, arrays and the StringPool its Values and TxtVars
-// point into. The builder is used by one loader thread and consumed by build().
-// Thread safety: a built Ip4Set is immutable; query() may run on any number of threads.
+// point into, or holds the image bytes they view (Dataset::backing_). The builder is used by one loader
+// thread and consumed by build(). Thread safety: a built Ip4Set is immutable; query() may run on any number
+// of threads.
 
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/string_pool.h"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +62,15 @@ class Ip4Set final : public Dataset {
   /// The listed addresses after conflict resolution, as disjoint octet-aligned blocks
   /// (dump_ip4_range), every value of each; no exclusions are needed.
   void dump(DumpWriter& out) const override;
+  /// Sections: scalars, the frozen bitmap, interval starts, interval set ids, set offsets,
+  /// set members, values, TXT bytes (docs/LMDB_SCHEMA.md).
+  bool write_image(ImageWriter& out) const override;
+  /// The dataset held by `image` (checked by ImageView::open), with `meta` from its meta
+  /// section. The bitmap and every array are served from the image bytes in place (the
+  /// values are rebuilt on the heap: a few per distinct A+TXT). `owner` keeps the bytes
+  /// alive. Errors: "dataset image: ..." for sections that do not fit together.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
 
   const Ip4SetStats& stats() const noexcept { return stats_; }
   /// Number of listed addresses after conflict resolution.
@@ -72,19 +86,30 @@ class Ip4Set final : public Dataset {
   explicit Ip4Set(DatasetMeta meta);
   std::uint32_t run_end(std::uint32_t first, std::uint32_t limit) const;
 
-  roaring_bitmap_s* listed_ = nullptr;  // owned
-  std::vector<std::uint32_t> starts_;   // first address of each listed interval
+  // Points the query views at the own_* vectors (a dataset built from text).
+  void bind_own() noexcept;
+
+  // What query() reads: views of the own_* vectors, or of the image bytes (backing_).
+  const roaring_bitmap_s* listed_ = nullptr;  // owned (roaring_bitmap_free); a frozen view for an image
+  std::span<const std::uint32_t> starts_;     // first address of each listed interval
   // Value-set id of each interval, in the narrowest width that holds every id (only one
   // of the three is used): most datasets have few value sets.
-  std::vector<std::uint8_t> interval_set8_;
-  std::vector<std::uint16_t> interval_set16_;
-  std::vector<std::uint32_t> interval_set32_;
+  std::span<const std::uint8_t> interval_set8_;
+  std::span<const std::uint16_t> interval_set16_;
+  std::span<const std::uint32_t> interval_set32_;
   std::uint32_t only_set_ = 0;  // used when starts_ is empty (one value set)
   std::size_t intervals_ = 0;
   std::size_t value_sets_ = 0;
-  std::vector<std::uint32_t> set_offsets_;  // set s holds set_values_[off[s], off[s+1])
-  std::vector<std::uint32_t> set_values_;   // indexes into values_
-  std::vector<Value> values_;               // txt views point into pool_
+  std::span<const std::uint32_t> set_offsets_;  // set s holds set_values_[off[s], off[s+1])
+  std::span<const std::uint32_t> set_values_;   // indexes into values_
+  std::vector<Value> values_;                   // txt views point into pool_ or the image
+  // Storage of a dataset built from text (empty for an image).
+  std::vector<std::uint32_t> own_starts_;
+  std::vector<std::uint8_t> own_set8_;
+  std::vector<std::uint16_t> own_set16_;
+  std::vector<std::uint32_t> own_set32_;
+  std::vector<std::uint32_t> own_offsets_;
+  std::vector<std::uint32_t> own_members_;
   StringPool pool_;
   Ip4SetStats stats_;
 };

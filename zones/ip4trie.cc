@@ -35,6 +35,30 @@ std::size_t Ip4Trie::memory_bytes() const noexcept {
   return table_.memory_bytes() + values_.capacity() * sizeof(Value) + pool_.bytes();
 }
 
+bool Ip4Trie::write_image(ImageWriter& out) const {
+  out.set_type(ImageType::kIp4Trie);
+  ByteWriter sc;
+  sc.u64(entries_);
+  out.add(sc.bytes());
+  table_.write_image(out);
+  write_values(out, values_);
+  return true;
+}
+
+core::Result<std::shared_ptr<const Dataset>> Ip4Trie::from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner) {
+  std::shared_ptr<Ip4Trie> t(new Ip4Trie(std::move(meta)));
+  t->backing_ = std::move(owner);
+  if (image.sections() != 6)
+    return core::Status::error("dataset image: ip4trie has the wrong number of sections");
+  ByteReader sc(image.section(1));
+  t->entries_ = static_cast<std::size_t>(sc.u64());
+  if (sc.failed() || !sc.at_end()) return core::Status::error("dataset image: ip4trie scalars do not parse");
+  if (core::Status st = read_values(image, 4, &t->values_); !st.is_ok()) return st;
+  if (core::Status st = t->table_.from_image(image, 2, t->values_.size()); !st.is_ok()) return st;
+  return std::shared_ptr<const Dataset>(std::move(t));
+}
+
 std::string Ip4Trie::stats() const { return prefix_stats(entries_, memory_bytes()); }
 
 std::string prefix_stats(std::size_t entries, std::size_t memory_bytes) {

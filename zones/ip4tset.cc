@@ -34,7 +34,30 @@ void Ip4TSet::dump(DumpWriter& out) const {
 }
 
 std::size_t Ip4TSet::memory_bytes() const noexcept {
-  return addrs_.capacity() * sizeof(std::uint32_t) + pool_.bytes();
+  return own_addrs_.capacity() * sizeof(std::uint32_t) + pool_.bytes();
+}
+
+bool Ip4TSet::write_image(ImageWriter& out) const {
+  out.set_type(ImageType::kIp4TSet);
+  out.add_array(addrs_);
+  write_values(out, std::span<const Value>(&value_, 1));
+  return true;
+}
+
+core::Result<std::shared_ptr<const Dataset>> Ip4TSet::from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner) {
+  std::shared_ptr<Ip4TSet> set(new Ip4TSet(std::move(meta)));
+  set->backing_ = std::move(owner);
+  if (image.sections() != 4)
+    return core::Status::error("dataset image: ip4tset has the wrong number of sections");
+  if (core::Status st = view_array(image, 1, &set->addrs_); !st.is_ok()) return st;
+  if (!strictly_ascending(set->addrs_))
+    return core::Status::error("dataset image: ip4tset addresses are not sorted");
+  std::vector<Value> values;
+  if (core::Status st = read_values(image, 2, &values); !st.is_ok()) return st;
+  if (values.size() != 1) return core::Status::error("dataset image: ip4tset needs one value");
+  set->value_ = values[0];
+  return std::shared_ptr<const Dataset>(std::move(set));
 }
 
 std::string Ip4TSet::stats() const { return "cnt=" + std::to_string(addrs_.size()); }
@@ -52,7 +75,8 @@ std::unique_ptr<Ip4TSet> Ip4TSetBuilder::build(DatasetMeta meta) {
   std::sort(addrs_.begin(), addrs_.end());
   addrs_.erase(std::unique(addrs_.begin(), addrs_.end()), addrs_.end());
   addrs_.shrink_to_fit();
-  set->addrs_ = std::move(addrs_);
+  set->own_addrs_ = std::move(addrs_);
+  set->addrs_ = set->own_addrs_;
   set->value_ = value_;
   set->pool_ = std::move(pool_);
   addrs_.clear();

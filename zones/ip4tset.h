@@ -6,16 +6,20 @@
 // binary search, an empty non-terminal (`3.2.1` under the zone) a lower_bound.
 //
 // Ownership: an Ip4TSet owns its array and the StringPool its Value and TxtVars point
-// into. The builder is used by one loader thread and consumed by build().
-// Thread safety: a built Ip4TSet is immutable; query() may run on any number of threads.
+// into, or views them in a store image (from_image) whose bytes it keeps alive. The builder is used by one
+// loader thread and consumed by build(). Thread safety: a built Ip4TSet is immutable; query() may run on any
+// number of threads.
 
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/string_pool.h"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +37,12 @@ class Ip4TSet final : public Dataset {
   std::size_t entries() const noexcept override { return addrs_.size(); }
   std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
+  /// Writes the sections after the meta (docs/LMDB_SCHEMA.md).
+  bool write_image(ImageWriter& out) const override;
+  /// The dataset held by `image`, served from its bytes in place (kept alive by `owner`).
+  /// Errors: "dataset image: ..." for sections that do not fit together.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
 
   const Value& value() const noexcept { return value_; }
   /// "cnt=N".
@@ -42,7 +52,8 @@ class Ip4TSet final : public Dataset {
   friend class Ip4TSetBuilder;
   explicit Ip4TSet(DatasetMeta meta) : Dataset(std::move(meta)) {}
 
-  std::vector<std::uint32_t> addrs_;  // sorted, distinct
+  std::span<const std::uint32_t> addrs_;  // sorted, distinct: own_addrs_ or the image
+  std::vector<std::uint32_t> own_addrs_;
   Value value_;
   StringPool pool_;
 };

@@ -9,6 +9,7 @@
 // Ownership: an Ip6Trie owns its table, values and the StringPool they point into.
 // Thread safety: a built Ip6Trie is immutable; query() may run on any number of threads.
 
+#include "core/status.h"
 #include "zones/dataset.h"
 #include "zones/prefix_table.h"
 #include "zones/string_pool.h"
@@ -32,6 +33,12 @@ class Ip6Trie final : public Dataset {
   std::size_t entries() const noexcept override { return entries_; }
   std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
+  /// Writes the sections after the meta (docs/LMDB_SCHEMA.md).
+  bool write_image(ImageWriter& out) const override;
+  /// The dataset held by `image`, served from its bytes in place (kept alive by `owner`).
+  /// Errors: "dataset image: ..." for sections that do not fit together.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
 
   std::size_t runs() const noexcept { return table_.runs(); }
   /// As Ip4Trie::stats().

@@ -45,7 +45,33 @@ void Ip6TSet::dump(DumpWriter& out) const {
 }
 
 std::size_t Ip6TSet::memory_bytes() const noexcept {
-  return nets_.capacity() * sizeof(std::uint64_t) + excluded_.capacity() * sizeof(Ip6Key) + pool_.bytes();
+  return own_nets_.capacity() * sizeof(std::uint64_t) + own_excluded_.capacity() * sizeof(Ip6Key) +
+         pool_.bytes();
+}
+
+bool Ip6TSet::write_image(ImageWriter& out) const {
+  out.set_type(ImageType::kIp6TSet);
+  out.add_array(nets_);
+  out.add_array(excluded_);
+  write_values(out, std::span<const Value>(&value_, 1));
+  return true;
+}
+
+core::Result<std::shared_ptr<const Dataset>> Ip6TSet::from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner) {
+  std::shared_ptr<Ip6TSet> set(new Ip6TSet(std::move(meta)));
+  set->backing_ = std::move(owner);
+  if (image.sections() != 5)
+    return core::Status::error("dataset image: ip6tset has the wrong number of sections");
+  if (core::Status st = view_array(image, 1, &set->nets_); !st.is_ok()) return st;
+  if (core::Status st = view_array(image, 2, &set->excluded_); !st.is_ok()) return st;
+  if (!strictly_ascending(set->nets_) || !strictly_ascending(set->excluded_))
+    return core::Status::error("dataset image: ip6tset arrays are not sorted");
+  std::vector<Value> values;
+  if (core::Status st = read_values(image, 3, &values); !st.is_ok()) return st;
+  if (values.size() != 1) return core::Status::error("dataset image: ip6tset needs one value");
+  set->value_ = values[0];
+  return std::shared_ptr<const Dataset>(std::move(set));
 }
 
 std::string Ip6TSet::stats() const {
@@ -68,8 +94,10 @@ std::unique_ptr<Ip6TSet> Ip6TSetBuilder::build(DatasetMeta meta) {
   std::sort(excluded_.begin(), excluded_.end());
   excluded_.erase(std::unique(excluded_.begin(), excluded_.end()), excluded_.end());
   excluded_.shrink_to_fit();
-  set->nets_ = std::move(nets_);
-  set->excluded_ = std::move(excluded_);
+  set->own_nets_ = std::move(nets_);
+  set->own_excluded_ = std::move(excluded_);
+  set->nets_ = set->own_nets_;
+  set->excluded_ = set->own_excluded_;
   set->value_ = value_;
   set->pool_ = std::move(pool_);
   nets_.clear();

@@ -10,7 +10,9 @@
 // into. Thread safety: a built Ip6TSet is immutable; query() may run on any number of
 // threads; the builder is for one thread.
 
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/prefix_table.h"
 #include "zones/string_pool.h"
 
@@ -18,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +39,12 @@ class Ip6TSet final : public Dataset {
   std::size_t entries() const noexcept override { return nets_.size() + excluded_.size(); }
   std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
+  /// Writes the sections after the meta (docs/LMDB_SCHEMA.md).
+  bool write_image(ImageWriter& out) const override;
+  /// The dataset held by `image`, served from its bytes in place (kept alive by `owner`).
+  /// Errors: "dataset image: ..." for sections that do not fit together.
+  static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
+                                                                 std::shared_ptr<const void> owner);
 
   std::size_t listed_count() const noexcept { return nets_.size(); }
   std::size_t excluded_count() const noexcept { return excluded_.size(); }
@@ -46,8 +55,10 @@ class Ip6TSet final : public Dataset {
   friend class Ip6TSetBuilder;
   explicit Ip6TSet(DatasetMeta meta) : Dataset(std::move(meta)) {}
 
-  std::vector<std::uint64_t> nets_;  // listed /64s (upper halves), sorted, distinct
-  std::vector<Ip6Key> excluded_;     // sorted, distinct
+  std::span<const std::uint64_t> nets_;  // listed /64s (upper halves), sorted, distinct
+  std::span<const Ip6Key> excluded_;     // sorted, distinct
+  std::vector<std::uint64_t> own_nets_;  // storage of a set built from text
+  std::vector<Ip6Key> own_excluded_;
   Value value_;
   StringPool pool_;
 };

@@ -1,16 +1,19 @@
 #include "zones/name_hash.h"
 
+#include "zones/image.h"
+
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <string>
+#include <string_view>
 #include <sys/random.h>
+#include <utility>
 
 namespace fastrbl::zones {
 namespace {
 
-struct Seed {
-  std::uint64_t k0 = 0, k1 = 0;
-};
+using Seed = HashSeed;
 
 // 128 random bits, drawn once. getrandom(2) cannot fail for 16 bytes once the pool is
 // initialised; should it fail anyway, the clock and an address still give a per-process
@@ -23,18 +26,13 @@ Seed make_seed() noexcept {
     if (n <= 0) break;
     got += static_cast<std::size_t>(n);
   }
-  Seed s;
-  std::memcpy(&s.k0, b.data(), 8);
-  std::memcpy(&s.k1, b.data() + 8, 8);
+  Seed s{};
+  std::memcpy(&s[0], b.data(), 8);
+  std::memcpy(&s[1], b.data() + 8, 8);
   if (got < b.size()) {
-    s.k0 ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    s.k1 ^= static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&s)) * 0x9e3779b97f4a7c15ULL;
+    s[0] ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    s[1] ^= static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&s)) * 0x9e3779b97f4a7c15ULL;
   }
-  return s;
-}
-
-const Seed& seed() noexcept {
-  static const Seed s = make_seed();
   return s;
 }
 
@@ -73,10 +71,14 @@ std::uint64_t load_le64(const std::uint8_t* p) noexcept {
 
 }  // namespace
 
-std::uint64_t name_hash(std::span<const std::uint8_t> data) noexcept {
-  const Seed& k = seed();
-  SipState s{k.k0 ^ 0x736f6d6570736575ULL, k.k1 ^ 0x646f72616e646f6dULL, k.k0 ^ 0x6c7967656e657261ULL,
-             k.k1 ^ 0x7465646279746573ULL};
+const HashSeed& process_hash_seed() noexcept {
+  static const Seed s = make_seed();
+  return s;
+}
+
+std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashSeed& k) noexcept {
+  SipState s{k[0] ^ 0x736f6d6570736575ULL, k[1] ^ 0x646f72616e646f6dULL, k[0] ^ 0x6c7967656e657261ULL,
+             k[1] ^ 0x7465646279746573ULL};
   const std::size_t n = data.size();
   const std::uint8_t* p = data.data();
   std::size_t i = 0;
@@ -95,20 +97,21 @@ void NameIndex::grow() {
   std::vector<std::uint64_t> bigger(slots_.empty() ? 16 : slots_.size() * 2, 0);
   const std::size_t mask = bigger.size() - 1;
   for (std::uint32_t id = 0; id < size(); ++id) {
-    const std::uint64_t h = name_hash(key(id));
+    const std::uint64_t h = name_hash(key(id), seed_);
     std::size_t i = static_cast<std::size_t>(h) & mask;
     while (bigger[i] != 0) i = (i + 1) & mask;
     bigger[i] = (h & 0xffffffff00000000ULL) | (std::uint64_t{id} + 1);
   }
   slots_.swap(bigger);
+  bind();
 }
 
 std::uint32_t NameIndex::find(std::span<const std::uint8_t> k) const noexcept {
-  if (slots_.empty()) return kNone;
-  const std::uint64_t h = name_hash(k);
-  const std::size_t mask = slots_.size() - 1;
+  if (slots_v_.empty()) return kNone;
+  const std::uint64_t h = name_hash(k, seed_);
+  const std::size_t mask = slots_v_.size() - 1;
   for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
-    const std::uint64_t s = slots_[i];
+    const std::uint64_t s = slots_v_[i];
     if (s == 0) return kNone;
     if ((s >> 32) != (h >> 32)) continue;
     const auto id = static_cast<std::uint32_t>((s & 0xffffffffu) - 1);
@@ -126,20 +129,109 @@ std::uint32_t NameIndex::insert(std::span<const std::uint8_t> k) {
   arena_.insert(arena_.end(), k.begin(), k.end());
   arena_.push_back(0);
   offsets_.push_back(static_cast<std::uint32_t>(arena_.size()));
-  const std::uint64_t h = name_hash(k);
+  const std::uint64_t h = name_hash(k, seed_);
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = static_cast<std::size_t>(h) & mask;
   while (slots_[i] != 0) i = (i + 1) & mask;
   slots_[i] = (h & 0xffffffff00000000ULL) | (std::uint64_t{id} + 1);
+  bind();
   return id;
 }
 
 void NameIndex::shrink_to_fit() {
   arena_.shrink_to_fit();
   offsets_.shrink_to_fit();
+  bind();
+}
+
+void NameIndex::bind() noexcept {
+  arena_v_ = arena_;
+  offsets_v_ = offsets_;
+  slots_v_ = slots_;
+}
+
+NameIndex::NameIndex(NameIndex&& other) noexcept { *this = std::move(other); }
+
+NameIndex& NameIndex::operator=(NameIndex&& other) noexcept {
+  if (this == &other) return *this;
+  const bool own = other.offsets_v_.data() == other.offsets_.data();
+  seed_ = other.seed_;
+  arena_ = std::move(other.arena_);
+  offsets_ = std::move(other.offsets_);
+  slots_ = std::move(other.slots_);
+  if (own) {
+    bind();
+  } else {
+    arena_v_ = other.arena_v_;
+    offsets_v_ = other.offsets_v_;
+    slots_v_ = other.slots_v_;
+  }
+  other.offsets_.assign(1, 0);
+  other.arena_.clear();
+  other.slots_.clear();
+  other.bind();
+  return *this;
+}
+
+void NameIndex::write_image(ImageWriter& out) const {
+  out.add_array(std::span<const std::uint64_t>(seed_));
+  out.add_array(arena_v_);
+  out.add_array(offsets_v_);
+  out.add_array(slots_v_);
+}
+
+core::Status NameIndex::from_image(const ImageView& image, std::size_t first) {
+  auto bad = [](std::string_view what) {
+    return core::Status::error("dataset image: name index " + std::string(what));
+  };
+  if (image.sections() < first + kImageSections) return bad("sections missing");
+  auto seed = image.array<std::uint64_t>(first);
+  auto arena = image.array<std::uint8_t>(first + 1);
+  auto offsets = image.array<std::uint32_t>(first + 2);
+  auto slots = image.array<std::uint64_t>(first + 3);
+  if (!seed.is_ok()) return seed.status();
+  if (!arena.is_ok()) return arena.status();
+  if (!offsets.is_ok()) return offsets.status();
+  if (!slots.is_ok()) return slots.status();
+  if (seed.value().size() != 2) return bad("seed has the wrong size");
+  const std::span<const std::uint8_t> a = arena.value();
+  const std::span<const std::uint32_t> off = offsets.value();
+  const std::span<const std::uint64_t> sl = slots.value();
+  if (off.empty() || off.front() != 0 || off.back() != a.size()) return bad("offsets do not fit the arena");
+  for (std::size_t id = 0; id + 1 < off.size(); ++id) {
+    // Each key: labels inside [off[id], off[id+1] - 1), then the root byte.
+    if (off[id + 1] <= off[id] || off[id + 1] - off[id] > 255)
+      return bad("key " + std::to_string(id) + " bad");
+    std::size_t pos = off[id];
+    const std::size_t end = off[id + 1] - 1;
+    while (pos < end) {
+      if (a[pos] == 0 || a[pos] > 63) return bad("key " + std::to_string(id) + " has a bad label");
+      pos += std::size_t{a[pos]} + 1;
+    }
+    if (pos != end || a[end] != 0) return bad("key " + std::to_string(id) + " is not a name");
+  }
+  const std::size_t n = off.size() - 1;
+  if (n > 0 && (sl.empty() || (sl.size() & (sl.size() - 1)) != 0))
+    return bad("slot count is not a power of two");
+  std::size_t used = 0;
+  for (std::uint64_t s : sl) {
+    if (s == 0) continue;
+    ++used;
+    if ((s & 0xffffffffu) > n) return bad("slot names no key");
+  }
+  if (!sl.empty() && used >= sl.size()) return bad("has no empty slot");
+  seed_ = {seed.value()[0], seed.value()[1]};
+  arena_.clear();
+  offsets_.clear();
+  slots_.clear();
+  arena_v_ = a;
+  offsets_v_ = off;
+  slots_v_ = sl;
+  return core::Status::ok();
 }
 
 std::size_t NameIndex::memory_bytes() const noexcept {
+  // The vectors are empty when the index views an image.
   return arena_.capacity() + offsets_.capacity() * sizeof(std::uint32_t) +
          slots_.capacity() * sizeof(std::uint64_t);
 }

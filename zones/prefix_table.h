@@ -10,10 +10,13 @@
 // result, so a kNone run is always followed by a listed one. A lookup is one binary search;
 // "is anything listed in [lo, hi]" is the same search plus one comparison.
 //
-// Ownership: plain vectors owned by the table. Thread safety: a built table is immutable
+// Ownership: plain vectors owned by the table, or views of a store image whose bytes the
+// owning dataset keeps alive (from_image). Thread safety: a built table is immutable
 // and may be read from any number of threads; the builder is for one thread.
 
+#include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/image.h"
 #include "zones/string_pool.h"
 
 #include <algorithm>
@@ -23,6 +26,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -95,40 +99,80 @@ class PrefixTable {
  public:
   static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
+  PrefixTable() = default;
+  // Moves keep the views valid (a vector's buffer moves with it); a copy would not.
+  PrefixTable(PrefixTable&&) noexcept = default;
+  PrefixTable& operator=(PrefixTable&&) noexcept = default;
+  PrefixTable(const PrefixTable&) = delete;
+  PrefixTable& operator=(const PrefixTable&) = delete;
+
   /// The value id of the longest prefix covering `a`, or kNone (excluded or not covered).
   std::uint32_t lookup(const A& a) const noexcept {
-    if (starts_.empty()) return kNone;
-    auto it = std::upper_bound(starts_.begin(), starts_.end(), a);
-    return results_[static_cast<std::size_t>(it - starts_.begin()) - 1];  // starts_[0] == 0
+    if (starts_v_.empty()) return kNone;
+    auto it = std::upper_bound(starts_v_.begin(), starts_v_.end(), a);
+    return results_v_[static_cast<std::size_t>(it - starts_v_.begin()) - 1];  // starts_v_[0] == 0
   }
   /// True if some address in [lo, hi] is listed. Requires: lo <= hi.
   bool any_listed(const A& lo, const A& hi) const noexcept {
-    if (starts_.empty()) return false;
-    auto it = std::upper_bound(starts_.begin(), starts_.end(), lo);
-    const auto i = static_cast<std::size_t>(it - starts_.begin()) - 1;
-    if (results_[i] != kNone) return true;
+    if (starts_v_.empty()) return false;
+    auto it = std::upper_bound(starts_v_.begin(), starts_v_.end(), lo);
+    const auto i = static_cast<std::size_t>(it - starts_v_.begin()) - 1;
+    if (results_v_[i] != kNone) return true;
     // A kNone run is followed by a listed run.
-    return i + 1 < starts_.size() && starts_[i + 1] <= hi;
+    return i + 1 < starts_v_.size() && starts_v_[i + 1] <= hi;
   }
-  std::size_t runs() const noexcept { return starts_.size(); }
+  std::size_t runs() const noexcept { return starts_v_.size(); }
   /// Calls fn(first, last, value_id) for every listed run, in address order (for dumps).
   template <class F>
   void for_each_listed(F&& fn) const {
-    for (std::size_t i = 0; i < starts_.size(); ++i) {
-      if (results_[i] == kNone) continue;
-      const A last = i + 1 < starts_.size() ? AddrTraits<A>::prev(starts_[i + 1]) : AddrTraits<A>::max();
-      fn(starts_[i], last, results_[i]);
+    for (std::size_t i = 0; i < starts_v_.size(); ++i) {
+      if (results_v_[i] == kNone) continue;
+      const A last = i + 1 < starts_v_.size() ? AddrTraits<A>::prev(starts_v_[i + 1]) : AddrTraits<A>::max();
+      fn(starts_v_[i], last, results_v_[i]);
     }
   }
   std::size_t memory_bytes() const noexcept {
     return starts_.capacity() * sizeof(A) + results_.capacity() * sizeof(std::uint32_t);
   }
 
+  /// Adds two sections: the run starts and the results, as they are.
+  void write_image(ImageWriter& out) const {
+    out.add_array(starts_v_);
+    out.add_array(results_v_);
+  }
+  /// Views sections `first` and `first + 1` of `image` in place (the bytes must outlive the
+  /// table). Checks what lookup() relies on: equal lengths, starts ascending from the
+  /// lowest address, every result below `values` or kNone.
+  core::Status from_image(const ImageView& image, std::size_t first, std::size_t values) {
+    std::span<const A> starts;
+    std::span<const std::uint32_t> results;
+    if (core::Status st = view_array(image, first, &starts); !st.is_ok()) return st;
+    if (core::Status st = view_array(image, first + 1, &results); !st.is_ok()) return st;
+    if (starts.size() != results.size() || (!starts.empty() && !(starts[0] == A{})) ||
+        !strictly_ascending(starts))
+      return core::Status::error("dataset image: prefix table runs do not fit");
+    for (std::uint32_t r : results)
+      if (r != kNone && r >= values)
+        return core::Status::error("dataset image: prefix table value out of bounds");
+    starts_.clear();
+    results_.clear();
+    starts_v_ = starts;
+    results_v_ = results;
+    return core::Status::ok();
+  }
+
  private:
   template <class>
   friend class PrefixTableBuilder;
-  std::vector<A> starts_;
+  void bind() noexcept {
+    starts_v_ = starts_;
+    results_v_ = results_;
+  }
+
+  std::vector<A> starts_;  // storage of a table built here (empty for an image)
   std::vector<std::uint32_t> results_;
+  std::span<const A> starts_v_;  // what lookups read: the vectors, or an image
+  std::span<const std::uint32_t> results_v_;
 };
 
 /// Collects (prefix, bits, result) entries, without duplicates, and resolves them by
@@ -182,6 +226,7 @@ class PrefixTableBuilder {
     fill_to(Traits::max(), kNone);
     t.starts_.shrink_to_fit();
     t.results_.shrink_to_fit();
+    t.bind();
     std::vector<Entry>().swap(entries_);
     return t;
   }

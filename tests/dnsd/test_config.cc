@@ -99,7 +99,7 @@ TEST_CASE("config: the short options are exactly rbldnsd's getopt string") {
     if (o.long_name != nullptr) CHECK(long_names.insert(o.long_name).second);  // declared once
   }
   CHECK(have == want);
-  CHECK(long_names == std::set<std::string>{"help", "workers", "tcp-max-conns", "tcp-idle-timeout"});
+  CHECK(long_names == std::set<std::string>{"help", "workers", "tcp-max-conns", "tcp-idle-timeout", "db"});
 }
 
 TEST_CASE("config: defaults") {
@@ -200,6 +200,8 @@ TEST_CASE("config: flags and values") {
       {{"--tcp-max-conns", "100"}, [](const Config& c) { return c.tcp_max_conns == 100; }},
       {{"--tcp-idle-timeout", "30"}, [](const Config& c) { return c.tcp_idle_timeout == 30; }},
       {{"--tcp-idle-timeout", "2m"}, [](const Config& c) { return c.tcp_idle_timeout == 120; }},
+      {{"--db", "/var/lib/x"}, [](const Config& c) { return c.db == "/var/lib/x"; }},
+      {{}, [](const Config& c) { return c.db.empty(); }},
   };
   for (const Case& k : cases) {
     std::string text;
@@ -308,6 +310,7 @@ TEST_CASE("config: errors with their messages and exit status") {
       {with_basics({"--tcp-idle-timeout", "0"}), {"invalid --tcp-idle-timeout value `0' (1s..86400s)"}},
       {with_basics({"--tcp-idle-timeout", "2d"}), {"invalid --tcp-idle-timeout value `2d' (1s..86400s)"}},
       {with_basics({"--tcp-idle-timeout", "x"}), {"invalid --tcp-idle-timeout value `x' (1s..86400s)"}},
+      {with_basics({"--db", ""}), {"invalid --db value `' (a directory is needed)"}},
   };
   for (const ErrorCase& k : cases) {
     std::string text;

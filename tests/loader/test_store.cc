@@ -1,0 +1,206 @@
+// The LMDB store (zones/store.h): generations committed in one transaction, images served
+// in place from the map, old generations readable while held and collected after, the
+// schema version checked at open.
+
+#include "loader/load.h"
+#include "tests/loader/loader_test_util.h"
+#include "zones/store.h"
+
+#include <catch2/catch.hpp>
+#include <lmdb.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace fastrbl::loader {
+namespace {
+
+using testing::TempDir;
+
+// A data file big enough that its image lives in LMDB overflow pages.
+std::string big_ip4set(std::uint32_t seed, std::size_t n) {
+  std::mt19937 gen(seed);
+  std::string data = ":127.0.0.2:Listed $\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto a = static_cast<std::uint32_t>(gen());
+    data += std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+            std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255) + " :127.0.0." +
+            std::to_string(2 + i % 3) + ":v" + std::to_string(i % 7) + "\n";
+  }
+  return data;
+}
+
+std::shared_ptr<zones::Store> open_store(const std::string& dir) {
+  auto s = zones::Store::open({dir});
+  INFO(s.status().message());
+  REQUIRE(s.is_ok());
+  return s.value();
+}
+
+zones::DatasetToCommit to_commit(const zones::Dataset& d) {
+  zones::DatasetToCommit c;
+  c.record.type = d.meta().type;
+  c.record.spec = d.meta().spec;
+  c.record.options = "test";
+  c.record.entries = d.entries();
+  auto image = zones::write_image(d);
+  REQUIRE(image.is_ok());
+  c.image = std::move(image).value();
+  return c;
+}
+
+std::shared_ptr<const zones::Snapshot> snapshot_of(std::shared_ptr<const zones::Dataset> ds) {
+  auto zs = parse_zone_spec("bl:ip4set:f");
+  REQUIRE(zs.is_ok());
+  LoadOptions opts;
+  opts.now = testing::kLoadNow;
+  return build_snapshot({zs.value()}, {std::move(ds)}, opts);
+}
+
+TEST_CASE("store: commit, reopen, serve in place, same answers", "[store]") {
+  TempDir dir;
+  const std::string db = dir.file("db");
+  testing::LoadedZone l = testing::load_files("bl", "ip4set", {{"f", big_ip4set(1, 3000)}});
+  REQUIRE(l.error.is_ok());
+  const auto& ds = *l.snap->zones().at(0).datasets.at(0);
+  {
+    auto store = open_store(db);
+    auto cur = store->current();
+    REQUIRE(cur.is_ok());
+    CHECK_FALSE(cur.value().has_value());
+    std::vector<zones::DatasetToCommit> c;
+    c.push_back(to_commit(ds));
+    auto rec = store->commit(std::move(c));
+    REQUIRE(rec.is_ok());
+    CHECK(rec.value().generation == 1);
+  }
+  auto store = open_store(db);  // reopened: the schema is checked again
+  auto gen = store->open_generation();
+  REQUIRE(gen.is_ok());
+  const zones::GenerationRecord& rec = gen.value()->record();
+  CHECK(rec.generation == 1);
+  REQUIRE(rec.datasets.size() == 1);
+  CHECK(rec.datasets[0].entries == ds.entries());
+  CHECK(rec.datasets[0].image_bytes > 4096);
+  auto opened = gen.value()->open_dataset(rec.datasets[0]);
+  INFO(opened.status().message());
+  REQUIRE(opened.is_ok());
+  // LMDB places an overflow value 16 bytes after a page boundary: served in place.
+  CHECK(opened.value().in_place);
+  auto bytes = gen.value()->image_bytes(rec.datasets[0]);
+  REQUIRE(bytes.is_ok());
+  CHECK(reinterpret_cast<std::uintptr_t>(bytes.value().data()) % zones::kImageAlign ==
+        zones::kImageAlignOffset);
+
+  auto snap = snapshot_of(opened.value().dataset);
+  std::mt19937 gen2(1);
+  for (int i = 0; i < 3000; ++i) {
+    const auto a = static_cast<std::uint32_t>(gen2());
+    const std::uint32_t probe = i % 2 == 0 ? a : a ^ 1u;
+    const std::string q = std::to_string(probe & 255) + "." + std::to_string((probe >> 8) & 255) + "." +
+                          std::to_string((probe >> 16) & 255) + "." + std::to_string(probe >> 24) + ".bl";
+    INFO(q);
+    const auto x = testing::ask(*l.snap, q), y = testing::ask(*snap, q);
+    CHECK(x.found == y.found);
+    CHECK(x.rrs == y.rrs);
+  }
+}
+
+TEST_CASE("store: an old generation stays readable while held, then its image is collected", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir.file("db"));
+  testing::LoadedZone a = testing::load_files("bl", "ip4set", {{"f", big_ip4set(2, 2000)}});
+  testing::LoadedZone b = testing::load_files("bl", "ip4set", {{"f", big_ip4set(3, 2000)}});
+  REQUIRE(a.error.is_ok());
+  REQUIRE(b.error.is_ok());
+  std::vector<zones::DatasetToCommit> c;
+  c.push_back(to_commit(*a.snap->zones().at(0).datasets.at(0)));
+  REQUIRE(store->commit(std::move(c)).is_ok());
+
+  auto g1 = store->open_generation();
+  REQUIRE(g1.is_ok());
+  auto old = g1.value()->open_dataset(g1.value()->record().datasets.at(0));
+  REQUIRE(old.is_ok());
+  const zones::StoredDataset old_record = g1.value()->record().datasets.at(0);
+  auto old_snap = snapshot_of(old.value().dataset);
+  g1.value().reset();  // the dataset alone keeps the generation's transaction
+
+  // Generation 2 carries the image over; generation 3 replaces it.
+  zones::DatasetToCommit carry;
+  carry.record = old_record;
+  std::vector<zones::DatasetToCommit> c2;
+  c2.push_back(carry);
+  auto r2 = store->commit(std::move(c2));
+  REQUIRE(r2.is_ok());
+  CHECK(r2.value().generation == 2);
+  CHECK(r2.value().datasets.at(0).image.generation == 1);
+  std::vector<zones::DatasetToCommit> c3;
+  c3.push_back(to_commit(*b.snap->zones().at(0).datasets.at(0)));
+  auto r3 = store->commit(std::move(c3));
+  REQUIRE(r3.is_ok());
+  CHECK(r3.value().generation == 3);
+  CHECK(r3.value().datasets.at(0).image.generation == 3);
+
+  // The held dataset still answers from generation 1's pages.
+  const std::vector<std::string> names = {"1.0.0.10.bl", "2.1.0.10.bl"};
+  std::mt19937 gen(2);
+  for (int i = 0; i < 200; ++i) {
+    const auto v = static_cast<std::uint32_t>(gen());
+    const std::string q = std::to_string(v & 255) + "." + std::to_string((v >> 8) & 255) + "." +
+                          std::to_string((v >> 16) & 255) + "." + std::to_string(v >> 24) + ".bl";
+    CHECK(testing::ask(*old_snap, q).rrs == testing::ask(*a.snap, q).rrs);
+  }
+  // The image of generation 1 is gone from the current state.
+  auto g3 = store->open_generation();
+  REQUIRE(g3.is_ok());
+  CHECK_FALSE(g3.value()->image_bytes(old_record).is_ok());
+  CHECK(g3.value()->open_dataset(g3.value()->record().datasets.at(0)).is_ok());
+}
+
+TEST_CASE("store: another schema version is refused with a clear message", "[store]") {
+  TempDir dir;
+  const std::string db = dir.file("db");
+  open_store(db);
+  {
+    // Rewrite the schema record as a future version would.
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 4);
+    REQUIRE(mdb_env_open(env, db.c_str(), 0, 0640) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi meta = 0;
+    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    zones::ByteWriter w;
+    w.str("fastrbl-lmdb");
+    w.u32(999);
+    w.u32(zones::kImageFormat);
+    w.u32(0x01020304);
+    std::string key = "schema";
+    MDB_val k{key.size(), key.data()};
+    MDB_val v{w.bytes().size(), const_cast<std::uint8_t*>(w.bytes().data())};
+    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+  }
+  auto s = zones::Store::open({db});
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(std::string(s.status().message()) ==
+        "LMDB store " + db +
+            " has schema version 999 (image format 1); this fastrbl uses schema version 1 (image format 1): "
+            "recompile into a new directory (fastrblctl compile --db DIR) or remove this one");
+}
+
+TEST_CASE("store: a read-only open of a missing or empty store says so", "[store]") {
+  TempDir dir;
+  zones::Store::Options o;
+  o.dir = dir.path();
+  o.read_only = true;
+  auto s = zones::Store::open(o);
+  REQUIRE_FALSE(s.is_ok());
+  CHECK_THAT(std::string(s.status().message()), Catch::Contains("LMDB store"));
+}
+
+}  // namespace
+}  // namespace fastrbl::loader
