@@ -1,0 +1,59 @@
+// The shrink guard: refuse a feed that lost more than the allowed fraction of its entries.
+
+#include "feeds/shrink_guard.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace fastrbl::feeds {
+namespace {
+
+TEST_CASE("shrink guard: accept or refuse, with the reason", "[feeds][shrink]") {
+  struct Row {
+    std::size_t previous, current;
+    double max_shrink;
+    bool accept;
+    std::string message;
+  };
+  const std::vector<Row> rows = {
+      {0, 0, 0.5, true, "feed f: 0 -> 0 entries: first import, accepted"},
+      {0, 10, 0.0, true, "feed f: 0 -> 10 entries: first import, accepted"},
+      {100, 100, 0.0, true, "feed f: 100 -> 100 entries: accepted"},
+      {100, 150, 0.0, true, "feed f: 100 -> 150 entries: accepted"},
+      {100, 50, 0.5, true, "feed f: 100 -> 50 entries (50.0% fewer), within the allowed 50.0%: accepted"},
+      {100, 49, 0.5, false,
+       "feed f: 100 -> 49 entries (51.0% fewer) exceeds the allowed 50.0%: refused, keeping the last good "
+       "data"},
+      {1000, 400, 0.5, false,
+       "feed f: 1000 -> 400 entries (60.0% fewer) exceeds the allowed 50.0%: refused, keeping the last good "
+       "data"},
+      {100, 99, 0.0, false,
+       "feed f: 100 -> 99 entries (1.0% fewer) exceeds the allowed 0.0%: refused, keeping the last good "
+       "data"},
+      {100, 0, 0.99, false,
+       "feed f: 100 -> 0 entries (100.0% fewer) exceeds the allowed 99.0%: refused, keeping the last good "
+       "data"},
+      {100, 0, 1.0, true, "feed f: 100 -> 0 entries (100.0% fewer), within the allowed 100.0%: accepted"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.previous << " -> " << row.current << " max " << row.max_shrink);
+    const ShrinkVerdict v = check_shrink("f", row.previous, row.current, row.max_shrink);
+    CHECK(v.accept == row.accept);
+    CHECK(v.message == row.message);
+  }
+}
+
+TEST_CASE("shrink guard: a bad setting refuses", "[feeds][shrink]") {
+  for (double bad : {-0.1, 1.5, std::nan("")}) {
+    INFO(bad);
+    const ShrinkVerdict v = check_shrink("aws", 10, 10, bad);
+    CHECK_FALSE(v.accept);
+    CHECK(v.message.find("invalid maximum shrink") != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace fastrbl::feeds
