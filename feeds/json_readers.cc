@@ -109,12 +109,18 @@ class JsonDoc {
   }
 
  private:
-  static void collect(const Json& node, std::vector<const Json*>* out) {
-    out->push_back(&node);
-    if (node.is_object()) {
-      for (auto it = node.begin(); it != node.end(); ++it) collect(it.value(), out);
-    } else if (node.is_array()) {
-      for (const Json& child : node) collect(child, out);
+  /// Pre-order, with an explicit stack: input nesting is not bounded.
+  static void collect(const Json& root, std::vector<const Json*>* out) {
+    std::vector<const Json*> todo{&root};
+    std::vector<const Json*> children;
+    while (!todo.empty()) {
+      const Json* node = todo.back();
+      todo.pop_back();
+      out->push_back(node);
+      if (!node->is_structured()) continue;
+      children.clear();
+      for (auto it = node->begin(); it != node->end(); ++it) children.push_back(&it.value());
+      todo.insert(todo.end(), children.rbegin(), children.rend());
     }
   }
 

@@ -94,7 +94,8 @@ class HostsReader final : public Reader {
       const std::size_t hash = line.find('#');
       if (hash != std::string_view::npos) line = trim(line.substr(0, hash));
       if (line.empty()) return;
-      auto [addr, rest] = split_word(line);
+      auto [first, rest] = split_word(line);
+      const std::string_view addr = first.substr(0, first.find('%'));  // fe80::1%lo0
       if (!parse_ip_prefix(addr).is_ok() || addr.find('/') != std::string_view::npos) {
         ctx.error("invalid address " + quote(addr) + " at the start of a hosts line");
         return;

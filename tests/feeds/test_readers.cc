@@ -62,10 +62,11 @@ const std::vector<Case>& cases() {
         "note: file hosts.txt(4): local name `0.0.0.0' not used",
         "error: file hosts.txt(8): no host name after `0.0.0.0'",
         "error: file hosts.txt(9): invalid address `999.1.1.1' at the start of a hosts line",
-        "error: file hosts.txt(10): invalid character `!' in `bad_name!.com'"},
+        "error: file hosts.txt(10): invalid character `!' in `bad_name!.com'",
+        "note: file hosts.txt(11): local name `localhost' not used"},
        3,
        3,
-       3},
+       4},
       {"adblock.txt",
        Format::kAdblock,
        {},
@@ -307,6 +308,13 @@ TEST_CASE("json readers: a truncated file is a fatal error at its line", "[feeds
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].line == 7);
   CHECK(r.diagnostics[0].message.rfind("invalid JSON: parse error at line 7", 0) == 0);
+}
+
+TEST_CASE("json readers: deep nesting is not a recursion", "[feeds][readers][json]") {
+  const std::string deep = "{\"prefixes\": [" + std::string(100000, '[') + std::string(100000, ']') + "]}";
+  const ReadResult r = make_reader(Format::kAws)->read(deep, "deep.json");
+  CHECK(r.complete);
+  CHECK(render(r.diagnostics) == Lines{"error: file deep.json(1): record without `ip_prefix'"});
 }
 
 TEST_CASE("json readers: wrong top-level shapes are fatal", "[feeds][readers][json]") {
