@@ -1,8 +1,10 @@
 #pragma once
-// The shrink guard: a new copy of a feed that is much smaller than the last good one is
-// more often a broken download, a truncated file or a changed format than a real clean-up,
-// so it is refused and the last good data kept (STYLE.md trap 11). Pure function;
-// thread-safe.
+// The guards an import passes before its data replaces the last good copy (STYLE.md trap
+// 11). The shrink guard: a new copy of a feed that is much smaller than the last good one
+// is more often a broken download, a truncated file or a changed format than a real
+// clean-up. The bad-line guard: a source where too many lines fail to parse is read with
+// the wrong format or is damaged. Either refuses, and the last good data is kept. Pure
+// functions; thread-safe.
 
 #include <cstddef>
 #include <string>
@@ -24,5 +26,12 @@ struct ShrinkVerdict {
 /// or NaN refuses, saying so: a bad setting must not open the guard.
 ShrinkVerdict check_shrink(std::string_view feed, std::size_t previous, std::size_t current,
                            double max_shrink);
+
+/// Accepts a read with `bad` bad lines among `good + bad` unless bad / (good + bad) exceeds
+/// `max_bad` (0..1; outside or NaN refuses), or the read was not `complete` (the reader
+/// gave up on the source: always refused). A read with no good and no bad lines is
+/// accepted here; an empty source is the shrink guard's business.
+ShrinkVerdict check_bad_lines(std::string_view feed, std::size_t good, std::size_t bad, bool complete,
+                              double max_bad);
 
 }  // namespace fastrbl::feeds

@@ -55,5 +55,33 @@ TEST_CASE("shrink guard: a bad setting refuses", "[feeds][shrink]") {
   }
 }
 
+TEST_CASE("bad-line guard: too many bad lines, or an unfinished read, refuse", "[feeds][shrink]") {
+  struct Row {
+    std::size_t good, bad;
+    bool complete;
+    double max_bad;
+    bool accept;
+    std::string message;
+  };
+  const std::vector<Row> rows = {
+      {100, 0, true, 0.0, true, "feed f: 0 bad of 100 lines: accepted"},
+      {0, 0, true, 0.0, true, "feed f: 0 bad of 0 lines: accepted"},
+      {99, 1, true, 0.01, true, "feed f: 1 bad of 100 lines (1.0%), within the allowed 1.0%: accepted"},
+      {98, 2, true, 0.01, false,
+       "feed f: 2 bad of 100 lines (2.0%) exceeds the allowed 1.0%: refused, keeping the last good data"},
+      {0, 5, true, 0.5, false,
+       "feed f: 5 bad of 5 lines (100.0%) exceeds the allowed 50.0%: refused, keeping the last good data"},
+      {10, 1, false, 1.0, false,
+       "feed f: 1 bad of 11 lines, source not read to the end: refused, keeping the last good data"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.good << " good, " << row.bad << " bad");
+    const ShrinkVerdict v = check_bad_lines("f", row.good, row.bad, row.complete, row.max_bad);
+    CHECK(v.accept == row.accept);
+    CHECK(v.message == row.message);
+  }
+  CHECK_FALSE(check_bad_lines("f", 1, 0, true, std::nan("")).accept);
+}
+
 }  // namespace
 }  // namespace fastrbl::feeds
