@@ -107,6 +107,12 @@ class RpzReader final : public Reader {
       // the data ends without a newline.
       const bool unterminated = std::feof(fp.get()) && data.back() != '\n';
       ctx.set_line(static_cast<std::size_t>(unterminated ? line_nr : line_nr - 1));
+      if (origin == nullptr) {
+        // ldns dropped the origin (a `$ORIGIN` it could not parse): every relative name
+        // after this line would be misread.
+        ctx.fatal("invalid $ORIGIN: the rest of the zone cannot be read");
+        break;
+      }
       if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL || st == LDNS_STATUS_SYNTAX_ORIGIN)
         continue;
       if (st == LDNS_STATUS_SYNTAX_INCLUDE) {

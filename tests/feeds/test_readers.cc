@@ -300,6 +300,16 @@ TEST_CASE("rpz reader: a last record without newline, and an empty source", "[fe
   CHECK(empty.complete);
 }
 
+TEST_CASE("rpz reader: a $ORIGIN ldns cannot parse stops the read (found by fuzz_feeds)",
+          "[feeds][readers][rpz]") {
+  const std::string data = "a.example CNAME .\n$ORIGIN " + std::string(70, 'x') + ".example.\nb CNAME .\n";
+  const ReadResult r = make_reader(Format::kRpz)->read(data, "f");
+  CHECK(render(r.domains) == Lines{"1 a.example tag=nxdomain"});
+  CHECK_FALSE(r.complete);
+  CHECK(render(r.diagnostics) ==
+        Lines{"error: file f(2): invalid $ORIGIN: the rest of the zone cannot be read"});
+}
+
 TEST_CASE("json readers: a truncated file is a fatal error at its line", "[feeds][readers][json]") {
   const ReadResult r = make_reader(Format::kAws)->read(read_fixture("truncated.json"), "truncated.json");
   CHECK_FALSE(r.complete);
