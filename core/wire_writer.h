@@ -11,13 +11,16 @@
 // Ownership: the buffer belongs to the caller (a worker's fixed output slot) and must
 // outlive the writer. Thread safety: one writer per thread.
 
+#include "core/dname.h"
 #include "core/dns.h"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace fastrbl::core {
 
@@ -27,6 +30,44 @@ struct SoaFields {
   const std::uint8_t* mname = nullptr;  // uncompressed wire names
   const std::uint8_t* rname = nullptr;
   std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+};
+
+class ResponseWriter;
+
+/// A run of records whose names are fixed per zone (the SOA, the NS set and its glue),
+/// written once by the generic writer for a question that is the zone apex itself and
+/// kept as bytes. ResponseWriter::add_template() copies it and patches its compression
+/// pointers for the real question, whose apex is at a known offset: a pointer into the
+/// synthetic question moves with the apex, a pointer into the template's own records
+/// moves with where they land. The bytes are the ones the generic writer would write,
+/// as long as the template applies (see add_template()).
+/// Built once per zone at snapshot build time (allocates); immutable afterwards, read by
+/// any number of workers at once.
+class RecordTemplate {
+ public:
+  /// Runs `write` on a writer whose question is `apex` (offset 12), starting in `section`,
+  /// and keeps what it added. Returns nothing if `write` returns false (did not fit) or
+  /// the result cannot be made a template.
+  static std::optional<RecordTemplate> capture(const Name& apex, Section section,
+                                               const std::function<bool(ResponseWriter&)>& write);
+
+  std::size_t size() const noexcept { return bytes_.size(); }
+  std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+
+ private:
+  friend class ResponseWriter;
+  RecordTemplate() = default;
+
+  std::vector<std::uint8_t> bytes_;           // the records, pointers as in the capture
+  std::vector<std::uint16_t> apex_ptrs_;      // offsets in bytes_ of pointers into the question
+  std::vector<std::uint16_t> self_ptrs_;      // offsets in bytes_ of pointers into bytes_
+  std::vector<std::uint16_t> remembered_;     // compression targets added, relative to bytes_
+  std::vector<std::uint8_t> below_apex_;      // labels just above the apex of names below it
+  std::array<std::uint16_t, 3> counts_{};     // records added per section
+  Section start_section_ = Section::kAnswer;  // the section it must start in
+  Section end_section_ = Section::kAnswer;    // the section the writer is left in
+  std::size_t last_ttl_ = 0;                  // relative to bytes_
+  std::uint16_t question_end_ = 0;            // of the synthetic question
 };
 
 class ResponseWriter {
@@ -55,6 +96,7 @@ class ResponseWriter {
 
   /// Moves to a later section. Requires: s is not before the current section.
   void set_section(Section s) noexcept { section_ = s; }
+  Section section() const noexcept { return section_; }
 
   bool add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept;
   /// One TXT character-string of at most 255 bytes.
@@ -91,6 +133,20 @@ class ResponseWriter {
     ncompr_ = m.ncompr;
   }
 
+  enum class TemplateResult : std::uint8_t {
+    kWritten,        // the template's records were added
+    kNoRoom,         // nothing added: the generic path would not fit either
+    kNotApplicable,  // nothing added: use the generic path (it may compress differently)
+  };
+  /// Adds the records of `t` as the generic writer would have written them, for a question
+  /// whose zone apex is at offset `apex` and whose label just above the apex (lowercase
+  /// wire label, length byte first) is `above_apex`, or null when the question is the
+  /// apex. Applies only when nothing since the question was registered for compression
+  /// (the template was captured in that state), the writer is in the template's start
+  /// section and the question does not share a name below the apex with the template.
+  TemplateResult add_template(const RecordTemplate& t, std::uint16_t apex,
+                              const std::uint8_t* above_apex) noexcept;
+
   /// Writes the section counts into the header. Returns the response length.
   std::size_t finish() noexcept;
 
@@ -116,6 +172,8 @@ class ResponseWriter {
   std::array<std::uint16_t, 160>
       compr_{};  // offsets usable as pointer targets: every question suffix (<= 127) and more
   std::size_t ncompr_ = 0;
+  std::size_t qlabels_ = 0;  // compression targets registered by begin() (question suffixes)
+  friend class RecordTemplate;
 };
 
 }  // namespace fastrbl::core

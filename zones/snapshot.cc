@@ -1,5 +1,7 @@
 #include "zones/snapshot.h"
 
+#include "zones/zone_records.h"
+
 #include <cstring>
 
 namespace fastrbl::zones {
@@ -13,6 +15,7 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
       if (z.name.is_subdomain_of(pos->name)) break;
     zones_.insert(pos, std::move(z));
   }
+  for (Zone& z : zones_) z.templates = std::make_shared<const ZoneTemplates>(build_zone_templates(z));
 }
 
 const Zone* Snapshot::find_zone(const core::ParsedQuery& q, std::size_t* index) const noexcept {
