@@ -13,15 +13,35 @@ void ResponseWriter::begin(std::span<const std::uint8_t> query, std::size_t ques
   last_ttl_ = 0;
   counts_ = {};
   section_ = Section::kAnswer;
+  std::memset(&buf_[6], 0, kHeaderSize - 6);
   ncompr_ = 0;
-  for (std::size_t i = 6; i < kHeaderSize; ++i) buf_[i] = 0;
-  // Every suffix of the question name is a compression target.
+  qlabels_ = 0;
+  compr_ready_ = false;
+  pending_ = nullptr;
+}
+
+void ResponseWriter::register_question() noexcept {
+  // Every suffix of the question name is a compression target. A valid question has at
+  // most 127 labels, all below offset 0x4000: no capacity or range check is needed.
+  static_assert(kMaxLabels <= std::tuple_size_v<decltype(compr_)>);
   std::size_t pos = kHeaderSize;
-  while (buf_[pos] != 0) {
-    remember(pos);
-    pos += buf_[pos] + 1u;
+  std::size_t n = 0;
+  for (std::uint8_t len = buf_[pos]; len != 0; len = buf_[pos]) {
+    compr_[n++] = static_cast<std::uint16_t>(pos);
+    pos += len + 1u;
   }
-  qlabels_ = ncompr_;
+  ncompr_ = n;
+  qlabels_ = n;
+  compr_ready_ = true;
+}
+
+void ResponseWriter::register_pending() noexcept {
+  // add_template() checked that these fit and lie below 0x4000.
+  std::size_t k = ncompr_;
+  for (const std::uint16_t off : pending_->remembered_)
+    compr_[k++] = static_cast<std::uint16_t>(pending_at_ + off);
+  ncompr_ = k;
+  pending_ = nullptr;
 }
 
 bool ResponseWriter::name_at_equals(std::size_t off, const std::uint8_t* name) const noexcept {
@@ -44,6 +64,7 @@ bool ResponseWriter::name_at_equals(std::size_t off, const std::uint8_t* name) c
 }
 
 bool ResponseWriter::put_name(const std::uint8_t* name) noexcept {
+  ensure_compr();
   const std::size_t start_size = size_;
   const std::size_t start_ncompr = ncompr_;
   while (*name != 0) {
@@ -298,10 +319,12 @@ std::optional<RecordTemplate> RecordTemplate::capture(const Name& apex, Section 
   w.begin(query, query.size(), out.size());
   w.set_section(section);
   if (!write(w)) return std::nullopt;
+  w.ensure_compr();
   if (w.ncompr_ >= w.compr_.size()) return std::nullopt;  // targets were dropped: not exact
 
   RecordTemplate t;
   const std::size_t qend = query.size();
+  if (w.size_ - qend >= 0x4000) return std::nullopt;  // could never be used (pointer range)
   t.question_end_ = static_cast<std::uint16_t>(qend);
   t.bytes_.assign(out.begin() + static_cast<std::ptrdiff_t>(qend),
                   out.begin() + static_cast<std::ptrdiff_t>(w.size_));
@@ -355,27 +378,40 @@ std::optional<RecordTemplate> RecordTemplate::capture(const Name& apex, Section 
 
 ResponseWriter::TemplateResult ResponseWriter::add_template(const RecordTemplate& t, std::uint16_t apex,
                                                             const std::uint8_t* above_apex) noexcept {
-  if (ncompr_ != qlabels_ || section_ != t.start_section_ || ncompr_ + t.remembered_.size() > compr_.size())
+  // The compression targets must be the question's alone, as in the capture.
+  if (pending_ != nullptr || (compr_ready_ && ncompr_ != qlabels_) || section_ != t.start_section_)
     return TemplateResult::kNotApplicable;
-  if (size_ + t.bytes_.size() >= 0x4000) return TemplateResult::kNotApplicable;
+  // The template's names must all find room among the targets (as they did in the
+  // capture); a question has at most kMaxLabels suffixes.
+  if (!compr_ready_ && kMaxLabels + t.remembered_.size() > compr_.size()) register_question();
+  if (compr_ready_ && ncompr_ + t.remembered_.size() > compr_.size()) return TemplateResult::kNotApplicable;
+  if (size_ + t.bytes_.size() >= 0x4000) return TemplateResult::kNotApplicable;  // (pointer range)
   if (above_apex != nullptr && !t.below_apex_.empty()) {
     for (std::size_t i = 0; i < t.below_apex_.size(); i += t.below_apex_[i] + 1u)
       if (std::memcmp(&t.below_apex_[i], above_apex, t.below_apex_[i] + 1u) == 0)
         return TemplateResult::kNotApplicable;
   }
-  if (!room(t.bytes_.size())) return TemplateResult::kNoRoom;
-  for (std::size_t s = 0; s < 3; ++s)
-    if (counts_[s] + t.counts_[s] > 255) return TemplateResult::kNoRoom;
+  const std::size_t n = t.bytes_.size();
+  if (!room(n)) return TemplateResult::kNoRoom;
+  const unsigned c0 = counts_[0] + t.counts_[0u], c1 = counts_[1] + t.counts_[1u],
+                 c2 = counts_[2] + t.counts_[2u];
+  if ((c0 | c1 | c2) > 255) return TemplateResult::kNoRoom;
   const std::size_t at = size_;
   std::uint8_t* p = &buf_[at];
-  std::memcpy(p, t.bytes_.data(), t.bytes_.size());
+  std::memcpy(p, t.bytes_.data(), n);
+  // Pointers in the template are 0xc000 | offset in the capture; move them.
+  const auto apex_shift = static_cast<std::uint16_t>(apex - kHeaderSize);
   for (const std::uint16_t off : t.apex_ptrs_)
-    store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) - kHeaderSize + apex));
+    store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) + apex_shift));
+  const auto self_shift = static_cast<std::uint16_t>(at - t.question_end_);
   for (const std::uint16_t off : t.self_ptrs_)
-    store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) - t.question_end_ + at));
-  for (const std::uint16_t off : t.remembered_) compr_[ncompr_++] = static_cast<std::uint16_t>(at + off);
-  size_ += t.bytes_.size();
-  for (std::size_t s = 0; s < 3; ++s) counts_[s] = static_cast<std::uint16_t>(counts_[s] + t.counts_[s]);
+    store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) + self_shift));
+  if (!t.remembered_.empty()) {
+    pending_ = &t;
+    pending_at_ = at;
+  }
+  size_ = at + n;
+  counts_ = {static_cast<std::uint16_t>(c0), static_cast<std::uint16_t>(c1), static_cast<std::uint16_t>(c2)};
   section_ = t.end_section_;
   if (t.last_ttl_ != 0) last_ttl_ = at + t.last_ttl_;
   return TemplateResult::kWritten;

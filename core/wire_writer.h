@@ -77,6 +77,9 @@ class ResponseWriter {
     std::size_t size;
     std::array<std::uint16_t, 3> counts;
     std::size_t ncompr;
+    bool compr_ready;
+    const RecordTemplate* pending;
+    std::size_t pending_at;
   };
 
   explicit ResponseWriter(std::span<std::uint8_t> buf) noexcept : buf_(buf) {}
@@ -126,11 +129,14 @@ class ResponseWriter {
   std::optional<std::uint32_t> merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
                                                 std::uint32_t ttl) noexcept;
 
-  Mark mark() const noexcept { return {size_, counts_, ncompr_}; }
+  Mark mark() const noexcept { return {size_, counts_, ncompr_, compr_ready_, pending_, pending_at_}; }
   void rollback(const Mark& m) noexcept {
     size_ = m.size;
     counts_ = m.counts;
     ncompr_ = m.ncompr;
+    compr_ready_ = m.compr_ready;
+    pending_ = m.pending;
+    pending_at_ = m.pending_at;
   }
 
   enum class TemplateResult : std::uint8_t {
@@ -157,6 +163,14 @@ class ResponseWriter {
                        std::size_t rdata_min) noexcept;
   // Writes a name with compression; registers new suffixes. False if it does not fit.
   bool put_name(const std::uint8_t* name) noexcept;
+  // Compression targets are registered lazily: the question's suffixes and a template's
+  // names only when a name is compressed by suffix search (most responses never do).
+  void ensure_compr() noexcept {
+    if (!compr_ready_) register_question();
+    if (pending_ != nullptr) register_pending();
+  }
+  void register_question() noexcept;
+  void register_pending() noexcept;
   bool name_at_equals(std::size_t off, const std::uint8_t* name) const noexcept;
   void remember(std::size_t off) noexcept {
     if (ncompr_ < compr_.size() && off < 0x4000) compr_[ncompr_++] = static_cast<std::uint16_t>(off);
@@ -169,10 +183,14 @@ class ResponseWriter {
   std::size_t last_ttl_ = 0;
   std::array<std::uint16_t, 3> counts_{};
   Section section_ = Section::kAnswer;
-  std::array<std::uint16_t, 160>
-      compr_{};  // offsets usable as pointer targets: every question suffix (<= 127) and more
+  // Offsets usable as pointer targets: every question suffix (<= 127) and more. Entries
+  // from ncompr_ on are unset (not zeroed: a writer is made per query).
+  std::array<std::uint16_t, 160> compr_;
   std::size_t ncompr_ = 0;
-  std::size_t qlabels_ = 0;  // compression targets registered by begin() (question suffixes)
+  std::size_t qlabels_ = 0;   // compr_[0, qlabels_): the question's suffixes, once compr_ready_
+  bool compr_ready_ = false;  // the question's suffixes are in compr_
+  const RecordTemplate* pending_ = nullptr;  // a template whose names are not in compr_ yet
+  std::size_t pending_at_ = 0;               // where that template was written
   friend class RecordTemplate;
 };
 
