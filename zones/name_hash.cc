@@ -80,7 +80,7 @@ std::uint64_t load_le64(const std::uint8_t* p) noexcept {
 std::uint64_t load_le_tail(const std::uint8_t* p, std::size_t n) noexcept {
   std::uint64_t v = 0;
   if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&v, p, n);
+    if (n != 0) std::memcpy(&v, p, n);  // p may be null when n is 0 (the empty key)
   } else {
     for (std::size_t j = 0; j < n; ++j) v |= std::uint64_t{p[j]} << (8 * j);
   }

@@ -71,33 +71,6 @@ ZoneTemplates build_zone_templates(const Zone& zone) {
   return t;
 }
 
-namespace {
-
-// Tries `t`; nullopt: the template does not apply, use the generic path.
-std::optional<bool> try_template(ResponseWriter& w, const std::optional<core::RecordTemplate>& t,
-                                 const ApexPosition& at) noexcept {
-  if (!t) return std::nullopt;
-  switch (w.add_template(*t, at.owner, at.above_apex)) {
-    case ResponseWriter::TemplateResult::kWritten:
-      return true;
-    case ResponseWriter::TemplateResult::kNoRoom:
-      return false;
-    case ResponseWriter::TemplateResult::kNotApplicable:
-      break;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-bool add_soa(ResponseWriter& w, const Zone& zone, const ApexPosition& at, bool authority) noexcept {
-  if (zone.templates) {
-    const auto& t = authority ? zone.templates->soa_authority : zone.templates->soa_answer;
-    if (const auto r = try_template(w, t, at)) return *r;
-  }
-  return write_soa(w, zone, at.owner, authority);
-}
-
 bool add_ns_set(ResponseWriter& w, const Zone& zone, const ApexPosition& at, std::uint32_t first,
                 bool glue) noexcept {
   const std::size_t n = zone.ns.size();

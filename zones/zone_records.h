@@ -34,17 +34,41 @@ struct ApexPosition {
   const std::uint8_t* above_apex = nullptr;  // lowercase label just above the apex, or null
 };
 
+/// The generic path of add_soa() and add_ns_set() (no templates).
+bool write_soa(core::ResponseWriter& w, const Zone& zone, std::uint16_t owner, bool authority) noexcept;
+bool write_ns_set(core::ResponseWriter& w, const Zone& zone, std::uint16_t owner, std::uint32_t first,
+                  bool glue) noexcept;
+
+/// Tries the template `t`: true or false as the generic path would return, or nothing
+/// when the template does not apply here (then the generic path must be used).
+inline std::optional<bool> try_template(core::ResponseWriter& w, const std::optional<core::RecordTemplate>& t,
+                                        const ApexPosition& at) noexcept {
+  if (!t) return std::nullopt;
+  switch (w.add_template(*t, at.owner, at.above_apex)) {
+    case core::ResponseWriter::TemplateResult::kWritten:
+      return true;
+    case core::ResponseWriter::TemplateResult::kNoRoom:
+      return false;
+    case core::ResponseWriter::TemplateResult::kNotApplicable:
+      break;
+  }
+  return std::nullopt;
+}
+
 /// The SOA record (owner `at.owner`; TTL MINIMUM in AUTHORITY, its own TTL otherwise).
-/// Requires: zone.soa. False if it does not fit (nothing written).
-bool add_soa(core::ResponseWriter& w, const Zone& zone, const ApexPosition& at, bool authority) noexcept;
+/// Requires: zone.soa. False if it does not fit (nothing written). Inline: it is on the
+/// path of every negative answer.
+inline bool add_soa(core::ResponseWriter& w, const Zone& zone, const ApexPosition& at,
+                    bool authority) noexcept {
+  if (zone.templates) {
+    const auto& t = authority ? zone.templates->soa_authority : zone.templates->soa_answer;
+    if (const auto r = try_template(w, t, at)) return *r;
+  }
+  return write_soa(w, zone, at.owner, authority);
+}
 /// The NS set from NS `first % n` on (round robin); with `glue`, the A records of in-zone NS
 /// names follow in ADDITIONAL. All or nothing; false if it does not fit.
 bool add_ns_set(core::ResponseWriter& w, const Zone& zone, const ApexPosition& at, std::uint32_t first,
                 bool glue) noexcept;
-
-/// The generic path of the two above (no templates).
-bool write_soa(core::ResponseWriter& w, const Zone& zone, std::uint16_t owner, bool authority) noexcept;
-bool write_ns_set(core::ResponseWriter& w, const Zone& zone, std::uint16_t owner, std::uint32_t first,
-                  bool glue) noexcept;
 
 }  // namespace fastrbl::zones
