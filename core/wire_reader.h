@@ -39,10 +39,11 @@ struct ParsedQuery {
   std::size_t question_end = 0;  // offset just past QCLASS
   std::size_t label_count = 0;
   /// The question name lowercased; the original case stays in the packet at offset 12.
-  std::array<std::uint8_t, kMaxNameLen> lname{};
+  /// Bytes past qname_len are left as they were (not zeroed: this is set per query).
+  std::array<std::uint8_t, kMaxNameLen> lname;
   /// label_off[i]: offset of label i within lname (and within the packet, minus 12).
-  /// label_off[label_count] is the offset of the root byte.
-  std::array<std::uint8_t, kMaxLabels + 1> label_off{};
+  /// label_off[label_count] is the offset of the root byte; entries past it are unset.
+  std::array<std::uint8_t, kMaxLabels + 1> label_off;
 
   EdnsState edns = EdnsState::kNone;
   std::uint16_t edns_udp_size = 0;  // as sent; callers clamp

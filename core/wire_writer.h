@@ -11,13 +11,16 @@
 // Ownership: the buffer belongs to the caller (a worker's fixed output slot) and must
 // outlive the writer. Thread safety: one writer per thread.
 
+#include "core/dname.h"
 #include "core/dns.h"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace fastrbl::core {
 
@@ -29,6 +32,44 @@ struct SoaFields {
   std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
 };
 
+class ResponseWriter;
+
+/// A run of records whose names are fixed per zone (the SOA, the NS set and its glue),
+/// written once by the generic writer for a question that is the zone apex itself and
+/// kept as bytes. ResponseWriter::add_template() copies it and patches its compression
+/// pointers for the real question, whose apex is at a known offset: a pointer into the
+/// synthetic question moves with the apex, a pointer into the template's own records
+/// moves with where they land. The bytes are the ones the generic writer would write,
+/// as long as the template applies (see add_template()).
+/// Built once per zone at snapshot build time (allocates); immutable afterwards, read by
+/// any number of workers at once.
+class RecordTemplate {
+ public:
+  /// Runs `write` on a writer whose question is `apex` (offset 12), starting in `section`,
+  /// and keeps what it added. Returns nothing if `write` returns false (did not fit) or
+  /// the result cannot be made a template.
+  static std::optional<RecordTemplate> capture(const Name& apex, Section section,
+                                               const std::function<bool(ResponseWriter&)>& write);
+
+  std::size_t size() const noexcept { return bytes_.size(); }
+  std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+
+ private:
+  friend class ResponseWriter;
+  RecordTemplate() = default;
+
+  std::vector<std::uint8_t> bytes_;           // the records, pointers as in the capture
+  std::vector<std::uint16_t> apex_ptrs_;      // offsets in bytes_ of pointers into the question
+  std::vector<std::uint16_t> self_ptrs_;      // offsets in bytes_ of pointers into bytes_
+  std::vector<std::uint16_t> remembered_;     // compression targets added, relative to bytes_
+  std::vector<std::uint8_t> below_apex_;      // labels just above the apex of names below it
+  std::array<std::uint16_t, 3> counts_{};     // records added per section
+  Section start_section_ = Section::kAnswer;  // the section it must start in
+  Section end_section_ = Section::kAnswer;    // the section the writer is left in
+  std::size_t last_ttl_ = 0;                  // relative to bytes_
+  std::uint16_t question_end_ = 0;            // of the synthetic question
+};
+
 class ResponseWriter {
  public:
   /// A checkpoint to roll back to (all-or-nothing groups such as NS + glue).
@@ -36,6 +77,9 @@ class ResponseWriter {
     std::size_t size;
     std::array<std::uint16_t, 3> counts;
     std::size_t ncompr;
+    bool compr_ready;
+    const RecordTemplate* pending;
+    std::size_t pending_at;
   };
 
   explicit ResponseWriter(std::span<std::uint8_t> buf) noexcept : buf_(buf) {}
@@ -55,6 +99,7 @@ class ResponseWriter {
 
   /// Moves to a later section. Requires: s is not before the current section.
   void set_section(Section s) noexcept { section_ = s; }
+  Section section() const noexcept { return section_; }
 
   bool add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept;
   /// One TXT character-string of at most 255 bytes.
@@ -84,12 +129,29 @@ class ResponseWriter {
   std::optional<std::uint32_t> merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
                                                 std::uint32_t ttl) noexcept;
 
-  Mark mark() const noexcept { return {size_, counts_, ncompr_}; }
+  Mark mark() const noexcept { return {size_, counts_, ncompr_, compr_ready_, pending_, pending_at_}; }
   void rollback(const Mark& m) noexcept {
     size_ = m.size;
     counts_ = m.counts;
     ncompr_ = m.ncompr;
+    compr_ready_ = m.compr_ready;
+    pending_ = m.pending;
+    pending_at_ = m.pending_at;
   }
+
+  enum class TemplateResult : std::uint8_t {
+    kWritten,        // the template's records were added
+    kNoRoom,         // nothing added: the generic path would not fit either
+    kNotApplicable,  // nothing added: use the generic path (it may compress differently)
+  };
+  /// Adds the records of `t` as the generic writer would have written them, for a question
+  /// whose zone apex is at offset `apex` and whose label just above the apex (lowercase
+  /// wire label, length byte first) is `above_apex`, or null when the question is the
+  /// apex. Applies only when nothing since the question was registered for compression
+  /// (the template was captured in that state), the writer is in the template's start
+  /// section and the question does not share a name below the apex with the template.
+  TemplateResult add_template(const RecordTemplate& t, std::uint16_t apex,
+                              const std::uint8_t* above_apex) noexcept;
 
   /// Writes the section counts into the header. Returns the response length.
   std::size_t finish() noexcept;
@@ -101,6 +163,14 @@ class ResponseWriter {
                        std::size_t rdata_min) noexcept;
   // Writes a name with compression; registers new suffixes. False if it does not fit.
   bool put_name(const std::uint8_t* name) noexcept;
+  // Compression targets are registered lazily: the question's suffixes and a template's
+  // names only when a name is compressed by suffix search (most responses never do).
+  void ensure_compr() noexcept {
+    if (!compr_ready_) register_question();
+    if (pending_ != nullptr) register_pending();
+  }
+  void register_question() noexcept;
+  void register_pending() noexcept;
   bool name_at_equals(std::size_t off, const std::uint8_t* name) const noexcept;
   void remember(std::size_t off) noexcept {
     if (ncompr_ < compr_.size() && off < 0x4000) compr_[ncompr_++] = static_cast<std::uint16_t>(off);
@@ -113,9 +183,15 @@ class ResponseWriter {
   std::size_t last_ttl_ = 0;
   std::array<std::uint16_t, 3> counts_{};
   Section section_ = Section::kAnswer;
-  std::array<std::uint16_t, 160>
-      compr_{};  // offsets usable as pointer targets: every question suffix (<= 127) and more
+  // Offsets usable as pointer targets: every question suffix (<= 127) and more. Entries
+  // from ncompr_ on are unset (not zeroed: a writer is made per query).
+  std::array<std::uint16_t, 160> compr_;
   std::size_t ncompr_ = 0;
+  std::size_t qlabels_ = 0;   // compr_[0, qlabels_): the question's suffixes, once compr_ready_
+  bool compr_ready_ = false;  // the question's suffixes are in compr_
+  const RecordTemplate* pending_ = nullptr;  // a template whose names are not in compr_ yet
+  std::size_t pending_at_ = 0;               // where that template was written
+  friend class RecordTemplate;
 };
 
 }  // namespace fastrbl::core

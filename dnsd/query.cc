@@ -4,6 +4,7 @@
 #include "core/wire_writer.h"
 #include "zones/answer_sink.h"
 #include "zones/query_key.h"
+#include "zones/zone_records.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -71,53 +72,13 @@ class Reply {
   const ResponseWriter::Mark start_;
 };
 
-// Offset in the message of the zone's name inside the question (owner of SOA/NS).
-std::uint16_t zone_owner(const core::ParsedQuery& q, const zones::Zone& zone) noexcept {
+// Where the zone's apex is inside the question (owner of SOA/NS) and the label above it.
+zones::ApexPosition apex_position(const core::ParsedQuery& q, const zones::Zone& zone) noexcept {
   const std::size_t rel = q.label_count - zone.name.label_count();
-  return static_cast<std::uint16_t>(core::kHeaderSize + q.label_off[rel]);
-}
-
-bool add_soa(ResponseWriter& w, const zones::Zone& zone, std::uint16_t owner, bool authority) noexcept {
-  const zones::SoaData& s = *zone.soa;
-  core::SoaFields f;
-  f.mname = s.mname.data();
-  f.rname = s.rname.data();
-  f.serial = s.serial;
-  f.refresh = s.refresh;
-  f.retry = s.retry;
-  f.expire = s.expire;
-  f.minimum = s.minimum;
-  // In a negative answer the SOA carries the MINIMUM field as its TTL (as rbldnsd).
-  return w.add_soa(owner, authority ? s.minimum : s.ttl, f);
-}
-
-// The NS set, rotated round-robin. With `glue`, the A records of in-zone NS names follow
-// in ADDITIONAL. All or nothing.
-bool add_ns_set(ResponseWriter& w, const zones::Zone& zone, std::uint16_t owner, std::uint32_t first,
-                bool glue) noexcept {
-  const std::size_t n = zone.ns.size();
-  const ResponseWriter::Mark m = w.mark();
-  for (std::size_t i = 0; i < n; ++i) {
-    const core::Name& ns = zone.ns[(first + i) % n];
-    if (!w.add_ns(owner, zone.ns_ttl, ns.data())) {
-      w.rollback(m);
-      return false;
-    }
-  }
-  if (glue && !zone.glue.empty()) {
-    w.set_section(Section::kAdditional);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t idx = (first + i) % n;
-      for (const zones::Glue& g : zone.glue) {
-        if (g.ns_index != idx) continue;
-        if (!w.add_a_named(zone.ns[idx].data(), g.ttl, g.a.data())) {
-          w.rollback(m);
-          return false;
-        }
-      }
-    }
-  }
-  return true;
+  zones::ApexPosition at;
+  at.owner = static_cast<std::uint16_t>(core::kHeaderSize + q.label_off[rel]);
+  if (rel > 0) at.above_apex = q.lname.data() + q.label_off[rel - 1];
+  return at;
 }
 
 bool acl_is(const zones::AclRule* r, zones::AclAction a) noexcept { return r != nullptr && r->action == a; }
@@ -248,17 +209,17 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
 
   zones::QueryKey key;
   zones::prepare_query_key(q, *zone, &key);
-  const std::uint16_t owner = zone_owner(q, *zone);
+  const zones::ApexPosition owner = apex_position(q, *zone);
   const bool any = q.qtype == core::rrtype::kANY;
 
   bool found = false;
   if (key.labels == 0) {  // the apex: SOA and NS, then whatever the datasets hold
     found = true;
     if (any || q.qtype == core::rrtype::kSOA) {
-      if (!zone->soa || !add_soa(w, *zone, owner, false)) found = false;
+      if (!zone->soa || !zones::add_soa(w, *zone, owner, false)) found = false;
     }
     if (found && (any || q.qtype == core::rrtype::kNS)) {
-      if (zone->ns.empty() || !add_ns_set(w, *zone, owner, state.ns_rotation++, false)) found = false;
+      if (zone->ns.empty() || !zones::add_ns_set(w, *zone, owner, state.ns_rotation++, false)) found = false;
     }
     if (!found) return reply.refuse(Rcode::kRefused);
   }
@@ -291,14 +252,14 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
   w.set_section(Section::kAuthority);
   if (!found) {
     reply.set_rcode(Rcode::kNxDomain);
-    if (zone->soa) add_soa(w, *zone, owner, true);
+    if (zone->soa) zones::add_soa(w, *zone, owner, true);
   } else if (w.count(Section::kAnswer) == 0) {  // NODATA
-    if (zone->soa) add_soa(w, *zone, owner, true);
+    if (zone->soa) zones::add_soa(w, *zone, owner, true);
   } else if (!config.lazy && !zone->ns.empty()) {
     const std::uint32_t first = state.ns_rotation++;
-    if (!add_ns_set(w, *zone, owner, first, true)) {
+    if (!zones::add_ns_set(w, *zone, owner, first, true)) {
       w.set_section(Section::kAuthority);
-      add_ns_set(w, *zone, owner, first, false);
+      zones::add_ns_set(w, *zone, owner, first, false);
     }
   }
   return reply.finish();

@@ -142,7 +142,12 @@ void UdpIo::answer_datagram(const Socket& s, std::span<const std::uint8_t> query
     ctx_.stats.udp_dropped.add();
     return;
   }
-  std::memcpy(&peers_[slot], peer, peer_len);
+  // Constant sizes: an inline copy, not a call.
+  if (peer_len == sizeof(sockaddr_in)) {
+    std::memcpy(&peers_[slot], peer, sizeof(sockaddr_in));
+  } else {
+    std::memcpy(&peers_[slot], peer, sizeof(sockaddr_in6));
+  }
   iov_[slot].iov_base = out;
   iov_[slot].iov_len = n;
   msghdr& h = msgs_[slot].msg_hdr;

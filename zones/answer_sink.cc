@@ -6,13 +6,6 @@
 
 namespace fastrbl::zones {
 
-AnswerSink::AnswerSink(core::ResponseWriter& writer, std::uint16_t qtype) noexcept : w_(writer) {
-  const bool any = qtype == core::rrtype::kANY;
-  want_a_ = any || qtype == core::rrtype::kA;
-  want_txt_ = any || qtype == core::rrtype::kTXT;
-  want_mx_ = any || qtype == core::rrtype::kMX;
-}
-
 void AnswerSink::add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) noexcept {
   if (!want_a_) return;
   const auto t = w_.merge_answer_ttl(core::rrtype::kA, a, ttl);
@@ -22,7 +15,7 @@ void AnswerSink::add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) 
 
 void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
   if (!want_txt_) return;
-  std::array<std::uint8_t, 256> rdata{};
+  std::array<std::uint8_t, 256> rdata;  // [0, n] written below, nothing else read
   std::size_t n = text.size() < 255 ? text.size() : 255;
   rdata[0] = static_cast<std::uint8_t>(n);
   for (std::size_t i = 0; i < n; ++i) rdata[1 + i] = static_cast<std::uint8_t>(text[i]);
@@ -35,7 +28,7 @@ void AnswerSink::add_a_txt(const Value& v, const TxtVars& vars, std::string_view
                            std::uint32_t ttl) noexcept {
   add_a(v.a, ttl);
   if (!want_txt_) return;
-  std::array<char, kMaxTxtLen> buf{};
+  std::array<char, kMaxTxtLen> buf;  // [0, n) written by expand_txt(), nothing else read
   std::size_t n = expand_txt(v.txt, vars, subject, buf);
   if (n == 0) return;
   add_txt(std::string_view(buf.data(), n), ttl);
@@ -44,7 +37,7 @@ void AnswerSink::add_a_txt(const Value& v, const TxtVars& vars, std::string_view
 void AnswerSink::add_mx(std::uint16_t pref, const std::uint8_t* exchange, std::uint32_t ttl) noexcept {
   if (!want_mx_) return;
   // The RDATA as written (preference, uncompressed exchange), for the duplicate and TTL rules.
-  std::array<std::uint8_t, 2 + core::kMaxNameLen> rdata{};
+  std::array<std::uint8_t, 2 + core::kMaxNameLen> rdata;  // [0, 2 + n) written below
   rdata[0] = static_cast<std::uint8_t>(pref >> 8);
   rdata[1] = static_cast<std::uint8_t>(pref);
   std::size_t n = 1;

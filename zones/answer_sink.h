@@ -8,6 +8,7 @@
 // caller turns that into TC (our deliberate difference; rbldnsd drops it silently).
 // Lives on the stack of one query. Thread safety: one per query.
 
+#include "core/dns.h"
 #include "core/wire_writer.h"
 #include "zones/dataset.h"
 
@@ -22,7 +23,11 @@ inline constexpr std::uint16_t kQnameOffset = 12;
 
 class AnswerSink {
  public:
-  AnswerSink(core::ResponseWriter& writer, std::uint16_t qtype) noexcept;
+  AnswerSink(core::ResponseWriter& writer, std::uint16_t qtype) noexcept
+      : w_(writer),
+        want_a_(qtype == core::rrtype::kANY || qtype == core::rrtype::kA),
+        want_txt_(qtype == core::rrtype::kANY || qtype == core::rrtype::kTXT),
+        want_mx_(qtype == core::rrtype::kANY || qtype == core::rrtype::kMX) {}
 
   bool wants_a() const noexcept { return want_a_; }
   bool wants_txt() const noexcept { return want_txt_; }

@@ -27,7 +27,7 @@ std::size_t count_labels(std::span<const std::uint8_t> name) noexcept {
 
 void DnSet::emit(std::uint32_t id, std::uint32_t off, std::uint32_t n, AnswerSink& out) const noexcept {
   if (!out.wants_a() && !out.wants_txt()) return;
-  std::array<char, 4 * core::kMaxNameLen> buf{};
+  std::array<char, 4 * core::kMaxNameLen> buf;  // only what name_to_text() writes is read
   std::string_view subject;
   if (out.wants_txt()) subject = std::string_view(buf.data(), core::name_to_text(index_.wire(id), buf));
   for (std::uint32_t k = off; k < off + n; ++k)

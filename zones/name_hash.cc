@@ -3,6 +3,7 @@
 #include "zones/image.h"
 
 #include <array>
+#include <bit>
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -65,7 +66,22 @@ struct SipState {
 
 std::uint64_t load_le64(const std::uint8_t* p) noexcept {
   std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, 8);
+  } else {
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  }
+  return v;
+}
+
+// The last 0-7 bytes, little-endian, the rest zero.
+std::uint64_t load_le_tail(const std::uint8_t* p, std::size_t n) noexcept {
+  std::uint64_t v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n != 0) std::memcpy(&v, p, n);  // p may be null when n is 0 (the empty key)
+  } else {
+    for (std::size_t j = 0; j < n; ++j) v |= std::uint64_t{p[j]} << (8 * j);
+  }
   return v;
 }
 
@@ -83,8 +99,7 @@ std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashSeed& k) n
   const std::uint8_t* p = data.data();
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) s.compress(load_le64(p + i));
-  std::uint64_t last = static_cast<std::uint64_t>(n & 0xff) << 56;
-  for (std::size_t j = 0; i + j < n; ++j) last |= std::uint64_t{p[i + j]} << (8 * j);
+  const std::uint64_t last = (static_cast<std::uint64_t>(n & 0xff) << 56) | load_le_tail(p + i, n - i);
   s.compress(last);
   s.v2 ^= 0xff;
   s.round();

@@ -10,13 +10,20 @@ namespace {
 // A label of 1-3 decimal digits with value <= 255 (leading zeros allowed, as rbldnsd).
 bool octet_label(const std::uint8_t* l, std::uint32_t* v) noexcept {
   const std::size_t len = l[0];
-  if (len < 1 || len > 3) return false;
-  std::uint32_t n = 0;
-  for (std::size_t i = 1; i <= len; ++i) {
-    if (l[i] < '0' || l[i] > '9') return false;
-    n = n * 10 + (l[i] - '0');
+  if (len - 1 > 2) return false;  // 1 to 3 digits (len 0 wraps around)
+  std::uint32_t n = l[1] - std::uint32_t{'0'};
+  if (n > 9) return false;
+  if (len >= 2) {
+    const std::uint32_t d = l[2] - std::uint32_t{'0'};
+    if (d > 9) return false;
+    n = n * 10 + d;
+    if (len == 3) {
+      const std::uint32_t e = l[3] - std::uint32_t{'0'};
+      if (e > 9) return false;
+      n = n * 10 + e;
+      if (n > 255) return false;
+    }
   }
-  if (n > 255) return false;
   *v = n;
   return true;
 }

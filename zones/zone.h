@@ -28,6 +28,8 @@ struct Glue {
   std::uint32_t ttl = 0;
 };
 
+struct ZoneTemplates;  // zones/zone_records.h
+
 struct Zone {
   core::Name name;  // lowercase
   std::vector<std::shared_ptr<const Dataset>> datasets;
@@ -39,6 +41,9 @@ struct Zone {
   bool serviced = true;            // false: answer SERVFAIL (failed first load, or expired data)
   std::time_t stamp = 0;           // newest mtime over all files of all datasets
   std::shared_ptr<const Acl> acl;  // the zone's `acl` dataset (not in `datasets`), or null
+  /// SOA/NS/glue precomputed for the query path; set by Snapshot's constructor from the
+  /// fields above (null: the generic writer is used).
+  std::shared_ptr<const ZoneTemplates> templates;
 };
 
 }  // namespace fastrbl::zones

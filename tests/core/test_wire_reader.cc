@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -464,4 +465,34 @@ TEST_CASE("skip_name: plain, compressed and broken names", "[wire_reader]") {
   CHECK(core::skip_name(obsolete, 0) == 0);
   auto past = PacketBuilder().raw({5, 'a', 'b'}).take();
   CHECK(core::skip_name(past, 0) == 0);
+}
+
+TEST_CASE("parse_query: the lowercase copy is exact for every byte value and name length", "[wire_reader]") {
+  // Names of 1 to 255 wire bytes (labels of up to 63 bytes cycling through all 256 byte
+  // values), so that every path of the lowercase copy (short, 8 and 16 bytes at a time,
+  // overlapping tails) sees every byte value, letters next to 0x40/0x5b/0x60/0x7b and
+  // bytes >= 0x80 included.
+  for (std::size_t total = 1; total <= core::kMaxNameLen; ++total) {
+    for (std::size_t shift : {0u, 37u, 128u, 191u}) {
+      std::vector<std::uint8_t> p{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+      std::size_t left = total - 1;  // bytes before the root byte
+      std::uint8_t v = static_cast<std::uint8_t>(shift);
+      while (left >= 2) {
+        const std::size_t len = std::min<std::size_t>(core::kMaxLabelLen, left - 1);
+        p.push_back(static_cast<std::uint8_t>(len));
+        for (std::size_t k = 0; k < len; ++k) p.push_back(v++);
+        left -= len + 1;
+      }
+      if (left == 1) continue;  // one byte left over cannot be a label: skip this length
+      p.push_back(0);
+      p.insert(p.end(), {0, 1, 0, 1});
+      ParsedQuery q;
+      REQUIRE(parse(p, &q) == ParseResult::kOk);
+      REQUIRE(q.qname_len == total);
+      for (std::size_t i = 0; i < total; ++i) {
+        INFO("length " << total << " shift " << shift << " byte " << i);
+        REQUIRE(q.lname[i] == core::lower(p[core::kHeaderSize + i]));
+      }
+    }
+  }
 }
