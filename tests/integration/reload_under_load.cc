@@ -71,6 +71,7 @@ struct Options {
   bool no_reload = false;   // baseline: the same load and timing without replacing anything
   bool db = false;          // serve from an LMDB store (--db DIR/db)
   unsigned long dnset = 0;  // names of a second, unchanging dnset zone (0: none)
+  unsigned values = 1;      // distinct values per generation (TXT "Generation g list k")
 };
 
 // --scatter: the listed addresses are spread pseudo-randomly over the whole IPv4 space (i
@@ -111,6 +112,8 @@ Options parse_args(int argc, char** argv) {
       o.no_reload = true;
     else if (a == "--db")
       o.db = true;
+    else if (a == "--values")
+      o.values = static_cast<unsigned>(std::stoul(next()));
     else if (a == "--scatter")
       g_scatter = true;
     else if (a == "--dnset")
@@ -130,7 +133,7 @@ std::uint32_t address(unsigned long i) {
   return 0x0A000000u + static_cast<std::uint32_t>(i * 7u);
 }
 
-void write_generation(const std::string& path, int g, unsigned long entries) {
+void write_generation(const std::string& path, int g, unsigned long entries, unsigned values) {
   std::string buf;
   buf.reserve(entries * 16 + 128);
   buf += "$SOA 60 ns.bl.example. hm.bl.example. 0 1h 1h 1d 1h\n$NS 60 ns.bl.example.\n";
@@ -138,9 +141,14 @@ void write_generation(const std::string& path, int g, unsigned long entries) {
   std::array<char, 32> line{};
   for (unsigned long i = 0; i < entries; ++i) {
     const std::uint32_t a = address(i);
-    const int n = std::snprintf(line.data(), line.size(), "%u.%u.%u.%u\n", a >> 24, (a >> 16) & 255,
+    const int n = std::snprintf(line.data(), line.size(), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
                                 (a >> 8) & 255, a & 255);
     buf.append(line.data(), static_cast<std::size_t>(n));
+    // More than one value: each its own A+TXT of this generation ("Generation g list k").
+    if (values > 1)
+      buf += " :127.0.0." + std::to_string(g) + ":Generation " + std::to_string(g) + " list " +
+             std::to_string(i % values);
+    buf += '\n';
   }
   std::ofstream f(path, std::ios::binary);
   f << buf;
@@ -303,7 +311,7 @@ int main(int argc, char** argv) {
   const std::time_t base = std::time(nullptr) - 1000;
   for (int g = 1; g <= last_gen; ++g) {
     const std::string path = dir + "/gen" + std::to_string(g);
-    write_generation(path, g, opt.entries);
+    write_generation(path, g, opt.entries, opt.values);
     std::array<timeval, 2> tv{};
     tv[0].tv_sec = tv[1].tv_sec = base + g;
     if (::utimes(path.c_str(), tv.data()) != 0) die("utimes failed");
