@@ -268,7 +268,7 @@ const std::array<OptionSpec, 28> kOptionTable = {{
      "close a TCP connection this long after its last complete query", apply_tcp_idle_timeout},
     {'\0', "db", "DIR", nullptr, false, true,
      "serve from the LMDB store in DIR (relative to -w), compiling changed data files into it at start "
-     "(docs/LMDB_SCHEMA.md); no -c reload checks yet: restart to pick up changes",
+     "(docs/LMDB_SCHEMA.md); reload checks compile changed files with fastrblctl, out of process",
      [](ParseState& st, const char* a) {
        if (*a == '\0') return fail(st, "invalid --db value `' (a directory is needed)");
        st.config.db = a;

@@ -18,6 +18,7 @@
 #include "dnsd/privileges.h"
 #include "dnsd/query.h"
 #include "dnsd/server.h"
+#include "dnsd/store_reload.h"
 #include "dnsd/systemd.h"
 #include "loader/load.h"
 #include "loader/reload.h"
@@ -27,6 +28,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -103,17 +105,23 @@ int dump(const dnsd::Config& config) {
 
 // The zones at start. With --db: bring the store up to date (only changed data files are
 // parsed, one generation is committed) and serve from its images in place; a store that
-// cannot be opened is reported and a null snapshot returned: the files are then loaded
-// without it (the data is what matters to a start). Reload checks do not go through the
-// store yet: with --db, a restart picks up changed files (recompiling only those).
-fastrbl::core::Result<std::shared_ptr<const fastrbl::zones::Snapshot>> load_from_store(
-    const dnsd::Config& config) {
+// cannot be opened is reported and no snapshot returned: the files are then loaded
+// without it (the data is what matters to a start). Reload checks then go through the
+// store too (dnsd/store_reload.h): changed files are compiled by fastrblctl, out of
+// process, and the new generation is opened and published.
+struct FromStore {
+  std::shared_ptr<const fastrbl::zones::Snapshot> snapshot;  // null: the store could not be opened
+  std::shared_ptr<fastrbl::zones::Store> store;
+  std::uint64_t generation = 0;
+};
+
+fastrbl::core::Result<FromStore> load_from_store(const dnsd::Config& config) {
   const loader::LoadOptions options = load_options(config);
   auto store = fastrbl::zones::Store::open({config.db});
   if (!store.is_ok()) {
     FASTRBL_LOG_WARN("%.*s; loading the data files without the store",
                      static_cast<int>(store.status().message().size()), store.status().message().data());
-    return std::shared_ptr<const fastrbl::zones::Snapshot>();
+    return FromStore{};
   }
   auto compiled = loader::compile_into_store(*store.value(), config.zones, options);
   if (!compiled.is_ok()) return compiled.status();
@@ -132,7 +140,7 @@ fastrbl::core::Result<std::shared_ptr<const fastrbl::zones::Snapshot>> load_from
       "(no image format); %zu served from the map in place",
       config.db.c_str(), static_cast<unsigned long long>(loaded.value().generation),
       compiled.value().committed ? " committed" : "", stored, compiled_n, parsed, loaded.value().in_place);
-  return loaded.value().snapshot;
+  return FromStore{loaded.value().snapshot, std::move(store).value(), loaded.value().generation};
 }
 
 int run(int argc, char** argv) {
@@ -162,6 +170,8 @@ int run(int argc, char** argv) {
                              : daemon.detach(config.syslog_facility);
     if (!s.is_ok()) return fatal(s);  // (the parent of a fork exits inside detach())
   }
+  // The compiler of --db reloads, found before chroot (-r): /proc may not be there after it.
+  std::string ctl = config.db.empty() ? std::string() : dnsd::StoreReload::find_fastrblctl();
   if (!config.pidfile.empty()) {  // relative to the starting directory, before chroot and setuid
     s = dnsd::write_pidfile(config.pidfile);
     if (!s.is_ok()) return fatal(s);
@@ -175,11 +185,21 @@ int run(int argc, char** argv) {
   if (!s.is_ok()) return fatal(s);
 
   std::shared_ptr<const fastrbl::zones::Snapshot> snapshot;
-  std::unique_ptr<loader::ZoneSet> zone_specs;  // text loading and reloads (not with --db)
+  std::shared_ptr<loader::ZoneSet> zone_specs;  // text loading and reloads (not from the store)
+  std::shared_ptr<dnsd::StoreReload> store_reload;
   if (!config.db.empty()) {
     auto stored = load_from_store(config);
     if (!stored.is_ok()) return fatal(stored.status());
-    snapshot = std::move(stored).value();  // null: the store could not be opened (warned)
+    snapshot = std::move(stored.value().snapshot);  // null: the store could not be opened (warned)
+    if (snapshot) {
+      if (ctl.empty())
+        FASTRBL_LOG_WARN(
+            "no fastrblctl next to the fastrbld executable: reload checks cannot compile "
+            "changed data files into the store");
+      store_reload = std::make_shared<dnsd::StoreReload>(std::move(stored.value().store), config.db,
+                                                         config.zones, load_options(config),
+                                                         stored.value().generation, std::move(ctl));
+    }
   }
   if (!snapshot) {
     auto zone_set = loader::ZoneSet::create(config.zones, load_options(config));
@@ -211,8 +231,10 @@ int run(int argc, char** argv) {
                    listen.addresses().size(), zones);
   daemon.ready();
   if (zone_specs) {
-    server.enable_reload(std::move(zone_specs));
+    server.enable_reload([zone_specs] { return zone_specs->check(); });
     if (config.quickstart) server.request_reload();
+  } else if (store_reload) {
+    server.enable_reload([store_reload] { return store_reload->check(); });
   }
   dnsd::notify("READY=1");
   return server.run();

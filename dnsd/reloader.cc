@@ -16,8 +16,8 @@ constexpr int kLoaderNice = 10;
 
 }  // namespace
 
-Reloader::Reloader(uv_loop_t* loop, std::unique_ptr<loader::ZoneSet> zones, Publish publish)
-    : loop_(loop), zones_(std::move(zones)), publish_(std::move(publish)) {
+Reloader::Reloader(uv_loop_t* loop, Check check, Publish publish)
+    : loop_(loop), check_(std::move(check)), publish_(std::move(publish)) {
   req_.data = this;
 }
 
@@ -50,7 +50,7 @@ void Reloader::work(uv_work_t* req) noexcept {
   // Linux nice values are per thread; the threadpool serves nothing else in fastrbld.
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kLoaderNice);
   try {
-    self->result_ = self->zones_->check();
+    self->result_ = self->check_();
   } catch (const std::exception& e) {  // out of memory while loading: keep serving
     self->result_ = loader::CheckResult{};
     FASTRBL_LOG_ERROR("reload check failed: %s", e.what());

@@ -1,6 +1,8 @@
 #pragma once
-// Reloader: runs reload checks (loader::ZoneSet::check) off the control thread and hands
-// each new snapshot back to it for publishing (compat §7; DESIGN.md, the update path).
+// Reloader: runs reload checks off the control thread and hands each new snapshot back to
+// it for publishing (compat §7; DESIGN.md, the update path). The check is
+// loader::ZoneSet::check() for data loaded from text, StoreReload::check() with --db
+// (dnsd/store_reload.h).
 //
 // The control loop calls request() on SIGHUP, on every -c tick, and once after start-up
 // with -q. A check runs on the libuv threadpool (uv_queue_work), so neither the workers
@@ -12,7 +14,8 @@
 // Checks never overlap: requests that arrive while one runs are coalesced into one more
 // check, started as soon as the running one completes. Under systemd each check is
 // announced with RELOADING=1 and its end with READY=1 (sd_notify; no-op otherwise).
-// Ownership: owns the ZoneSet (touched only by the running check). Thread safety:
+// Ownership: owns the check function and what it captures (touched only by the running
+// check). Thread safety:
 // request(), close() and the destructor on the control thread only; the loop must
 // outlive the object, and a running check must have completed before it is destroyed
 // (run the loop until it has no active requests).
@@ -31,9 +34,11 @@ namespace fastrbl::dnsd {
 class Reloader {
  public:
   using Publish = std::function<void(std::shared_ptr<const zones::Snapshot>)>;
+  /// One reload check; runs on a threadpool thread, never concurrently with itself.
+  using Check = std::function<loader::CheckResult()>;
 
-  /// Requires: `zones` has done its first check already, or the caller requests one.
-  Reloader(uv_loop_t* loop, std::unique_ptr<loader::ZoneSet> zones, Publish publish);
+  /// Requires: the data of `check` is loaded already, or the caller requests a check.
+  Reloader(uv_loop_t* loop, Check check, Publish publish);
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -53,7 +58,7 @@ class Reloader {
   void start();
 
   uv_loop_t* loop_;
-  std::unique_ptr<loader::ZoneSet> zones_;
+  Check check_;
   Publish publish_;
   uv_work_t req_{};
   loader::CheckResult result_;  // written by work(), read by after_work()

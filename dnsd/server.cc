@@ -177,9 +177,9 @@ void Server::publish(std::shared_ptr<const zones::Snapshot> snapshot) {
   }
 }
 
-void Server::enable_reload(std::unique_ptr<loader::ZoneSet> zones) {
+void Server::enable_reload(Reloader::Check check) {
   reloader_ = std::make_unique<Reloader>(
-      &loop_, std::move(zones),
+      &loop_, std::move(check),
       [this](std::shared_ptr<const zones::Snapshot> snapshot) { publish(std::move(snapshot)); });
   if (config_.check_interval > 0) {
     const std::uint64_t ms = std::uint64_t{config_.check_interval} * 1000;
@@ -188,11 +188,7 @@ void Server::enable_reload(std::unique_ptr<loader::ZoneSet> zones) {
 }
 
 void Server::request_reload() {
-  if (reloader_) {
-    reloader_->request();
-  } else {
-    FASTRBL_LOG_WARN("no reload check: data served from the LMDB store (--db) is reloaded by a restart");
-  }
+  if (reloader_) reloader_->request();
 }
 
 void Server::on_check_timer(uv_timer_t* timer) noexcept {

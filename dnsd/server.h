@@ -55,8 +55,9 @@ class Server {
   /// Makes `snapshot` the one the workers answer from (control thread).
   void publish(std::shared_ptr<const zones::Snapshot> snapshot);
   /// Reload checks from now on: on SIGHUP and every config.check_interval seconds (0:
-  /// SIGHUP only), over `zones`. Requires: init() succeeded; called once, before run().
-  void enable_reload(std::unique_ptr<loader::ZoneSet> zones);
+  /// SIGHUP only), each running `check` (ZoneSet::check() over text, StoreReload::check()
+  /// with --db). Requires: init() succeeded; called once, before run().
+  void enable_reload(Reloader::Check check);
   /// Requests a reload check (coalesced with a running one). Requires: enable_reload().
   void request_reload();
 

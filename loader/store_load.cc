@@ -158,6 +158,24 @@ core::Result<CompileResult> compile_into_store(zones::Store& store, const std::v
   return result;
 }
 
+core::Result<std::vector<std::string>> stale_datasets(const zones::GenerationRecord* record,
+                                                      const std::vector<std::string>& specs,
+                                                      const LoadOptions& options) {
+  auto parsed = parse_specs(specs);
+  if (!parsed.is_ok()) return parsed.status();
+  const std::string opts = store_options(options);
+  std::vector<std::string> stale;
+  for (std::size_t first : parsed.value().distinct) {
+    const ZoneSpec& z = parsed.value().specs[first];
+    const zones::StoredDataset* old =
+        record != nullptr ? record->find(z.type, z.files_spec, opts, source_paths(z.files)) : nullptr;
+    auto stamps = stamp_sources(z.files);
+    if (old == nullptr || !stamps.is_ok() || old->sources != stamps.value())
+      stale.push_back(z.type + ":" + z.files_spec);
+  }
+  return stale;
+}
+
 core::Result<StoreSnapshot> snapshot_from_store(zones::Store& store, const std::vector<std::string>& specs,
                                                 const LoadOptions& options, bool require_current,
                                                 bool parse_missing) {

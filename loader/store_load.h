@@ -68,6 +68,15 @@ core::Result<CompileResult> compile_into_store(zones::Store& store, const std::v
                                                const LoadOptions& options, bool force = false,
                                                bool prune = false);
 
+/// The distinct datasets of `specs` ("TYPE:SPEC", in order of first use) that
+/// compile_into_store() would compile rather than carry over from `record` (null: an
+/// empty store): no image with their identity, or source stamps that differ from the
+/// recorded ones. A file that cannot be stat'ed makes its dataset stale (compiling it
+/// reports the error). Reads no data file. Errors: a bad spec.
+core::Result<std::vector<std::string>> stale_datasets(const zones::GenerationRecord* record,
+                                                      const std::vector<std::string>& specs,
+                                                      const LoadOptions& options);
+
 struct StoreSnapshot {
   std::shared_ptr<const zones::Snapshot> snapshot;
   std::vector<DatasetOrigin> datasets;  // kStored: opened from the store; kParsed: from text

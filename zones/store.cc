@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <set>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -338,7 +339,28 @@ core::Result<GenerationRecord> Store::commit(std::vector<DatasetToCommit> datase
 // ---------------------------------------------------------------------------------------
 // Generation
 
+// The pages of this generation's images stay in the process's page tables (RSS, as
+// RssFile) after its last reader is gone, although no snapshot reads them any more: a
+// long-running server that reloads would end up with every image it ever served counted
+// in its RSS. So the images this generation opened that the current generation no longer
+// names are dropped from the page tables (MADV_DONTNEED on the read-only shared map: the
+// page cache keeps them; a later read would fault them in again, unchanged). Only whole
+// pages inside an image are dropped.
 Generation::~Generation() {
+  if (!opened_.empty() && store_ != nullptr) {
+    std::set<std::pair<std::uint64_t, std::uint32_t>> still;
+    auto cur = store_->current();
+    if (cur.is_ok() && cur.value())
+      for (const StoredDataset& d : cur.value()->datasets) still.emplace(d.image.generation, d.image.index);
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    for (const auto& [key, bytes] : opened_) {
+      if (!cur.is_ok() || still.count({key.generation, key.index}) != 0) continue;
+      const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+      const std::uintptr_t first = (begin + page - 1) / page * page;
+      const std::uintptr_t last = (begin + bytes.size()) / page * page;
+      if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    }
+  }
   if (txn_ != nullptr) ::mdb_txn_abort(txn_);
 }
 
@@ -359,6 +381,7 @@ core::Result<OpenedImage> Generation::open_dataset(const StoredDataset& d) {
                                ": the stored image does not match its generation record (corrupted store)");
   auto opened = open_image(bytes.value(), shared_from_this());
   if (!opened.is_ok()) return core::Status::error(name + ": " + std::string(opened.status().message()));
+  opened_.emplace_back(d.image, bytes.value());
   return opened;
 }
 

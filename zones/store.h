@@ -35,6 +35,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct MDB_env;
@@ -139,7 +140,9 @@ class Store : public std::enable_shared_from_this<Store> {
 };
 
 /// A read transaction on one committed generation, and its record. Datasets opened from
-/// it hold it (shared_ptr), so the image bytes they view stay mapped and unchanged.
+/// it hold it (shared_ptr), so the image bytes they view stay mapped and unchanged. When it
+/// is destroyed, the pages of its opened images that the current generation no longer names
+/// are dropped from the process's page tables (they stay in the page cache).
 class Generation : public std::enable_shared_from_this<Generation> {
  public:
   ~Generation();
@@ -158,6 +161,9 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::shared_ptr<Store> store_;
   MDB_txn* txn_ = nullptr;
   GenerationRecord record_;
+  /// The images opened from it (open_dataset()): at destruction, those the current
+  /// generation no longer names leave this process's page tables (MADV_DONTNEED).
+  std::vector<std::pair<ImageKey, std::span<const std::uint8_t>>> opened_;
 };
 
 /// The default state directory when --db is not given: /var/lib/fastrbl if it exists or

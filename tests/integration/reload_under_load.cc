@@ -12,8 +12,16 @@
 // replies. A query is lost when its reply has not come within --timeout-ms. It prints
 // the figures (rates, reload times, RSS) and exits 0 only when nothing was lost or mixed.
 //
-// Used by ctest with small figures (tests/integration/CMakeLists.txt) and by
-// bench/reload/run.sh with the full ones (1M entries, 10 replacements, >= 20k q/s).
+// With --db the server serves from an LMDB store in the temporary directory (reloads are
+// then compiled by fastrblctl out of process, dnsd/store_reload.h); --dnset N adds a
+// second, unchanging zone (dn.example, a dnset of N names) to the command line. RSS is
+// sampled every 20 ms from /proc/PID/status: "steady" is the last sample before the first
+// SIGHUP, "peak in reloads" the highest sample between a SIGHUP and its "zones reloaded"
+// line (VmRSS, and its private RssAnon and file-backed RssFile parts, each its own max).
+//
+// Used by ctest with small figures (tests/integration/CMakeLists.txt), by
+// bench/reload/run.sh with the full ones (1M entries, 10 replacements, >= 20k q/s); with
+// --db and --dnset for the store's reload figures (bench/README.md, "LMDB store").
 
 #include <algorithm>
 #include <array>
@@ -60,8 +68,16 @@ struct Options {
   int settle_ms = 1000;  // querying between replacements
   int timeout_ms = 2000;
   std::string tmp = "/tmp";
-  bool no_reload = false;  // baseline: the same load and timing without replacing anything
+  bool no_reload = false;   // baseline: the same load and timing without replacing anything
+  bool db = false;          // serve from an LMDB store (--db DIR/db)
+  unsigned long dnset = 0;  // names of a second, unchanging dnset zone (0: none)
+  unsigned values = 1;      // distinct values per generation (TXT "Generation g list k")
 };
+
+// --scatter: the listed addresses are spread pseudo-randomly over the whole IPv4 space (i
+// times an odd constant, mod 2^32: all distinct), so that no image format can compress
+// runs of them (as real lists: mostly isolated /32s).
+bool g_scatter = false;
 
 [[noreturn]] void die(const std::string& msg) {
   std::fprintf(stderr, "reload_under_load: %s\n", msg.c_str());
@@ -94,6 +110,14 @@ Options parse_args(int argc, char** argv) {
       o.tmp = next();
     else if (a == "--no-reload")
       o.no_reload = true;
+    else if (a == "--db")
+      o.db = true;
+    else if (a == "--values")
+      o.values = static_cast<unsigned>(std::stoul(next()));
+    else if (a == "--scatter")
+      g_scatter = true;
+    else if (a == "--dnset")
+      o.dnset = std::stoul(next());
     else
       die("unknown argument " + a);
   }
@@ -104,9 +128,12 @@ Options parse_args(int argc, char** argv) {
 }
 
 // The i-th listed address: spread over 10.0.0.0/8 and beyond, all distinct.
-std::uint32_t address(unsigned long i) { return 0x0A000000u + static_cast<std::uint32_t>(i * 7u); }
+std::uint32_t address(unsigned long i) {
+  if (g_scatter) return static_cast<std::uint32_t>(i * 0x9E3779B1ul) + 0x0A000000u;
+  return 0x0A000000u + static_cast<std::uint32_t>(i * 7u);
+}
 
-void write_generation(const std::string& path, int g, unsigned long entries) {
+void write_generation(const std::string& path, int g, unsigned long entries, unsigned values) {
   std::string buf;
   buf.reserve(entries * 16 + 128);
   buf += "$SOA 60 ns.bl.example. hm.bl.example. 0 1h 1h 1d 1h\n$NS 60 ns.bl.example.\n";
@@ -114,10 +141,26 @@ void write_generation(const std::string& path, int g, unsigned long entries) {
   std::array<char, 32> line{};
   for (unsigned long i = 0; i < entries; ++i) {
     const std::uint32_t a = address(i);
-    const int n = std::snprintf(line.data(), line.size(), "%u.%u.%u.%u\n", a >> 24, (a >> 16) & 255,
+    const int n = std::snprintf(line.data(), line.size(), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
                                 (a >> 8) & 255, a & 255);
     buf.append(line.data(), static_cast<std::size_t>(n));
+    // More than one value: each its own A+TXT of this generation ("Generation g list k").
+    if (values > 1)
+      buf += " :127.0.0." + std::to_string(g) + ":Generation " + std::to_string(g) + " list " +
+             std::to_string(i % values);
+    buf += '\n';
   }
+  std::ofstream f(path, std::ios::binary);
+  f << buf;
+  if (!f.good()) die("cannot write " + path);
+}
+
+// A dnset of `names` names, each 20-some characters.
+void write_dnset(const std::string& path, unsigned long names) {
+  std::string buf;
+  buf.reserve(names * 24 + 64);
+  buf += ":127.0.0.3:listed\n";
+  for (unsigned long i = 0; i < names; ++i) buf += "host" + std::to_string(i * 13) + ".example.net\n";
   std::ofstream f(path, std::ios::binary);
   f << buf;
   if (!f.good()) die("cannot write " + path);
@@ -258,7 +301,8 @@ int main(int argc, char** argv) {
   std::string tmpl = opt.tmp + "/reload-under-load-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) die("mkdtemp failed");
   const std::string dir = tmpl;
-  ::chmod(dir.c_str(), 0755);  // a server started as root reads it as nobody
+  // A server started as root reads it as nobody (and, with --db, creates the store there).
+  ::chmod(dir.c_str(), opt.db ? 0777 : 0755);
   const int last_gen = 1 + opt.generations;
   std::printf("writing %d generations of %lu entries in %s\n", last_gen, opt.entries, dir.c_str());
   std::fflush(stdout);
@@ -267,12 +311,13 @@ int main(int argc, char** argv) {
   const std::time_t base = std::time(nullptr) - 1000;
   for (int g = 1; g <= last_gen; ++g) {
     const std::string path = dir + "/gen" + std::to_string(g);
-    write_generation(path, g, opt.entries);
+    write_generation(path, g, opt.entries, opt.values);
     std::array<timeval, 2> tv{};
     tv[0].tv_sec = tv[1].tv_sec = base + g;
     if (::utimes(path.c_str(), tv.data()) != 0) die("utimes failed");
   }
   std::filesystem::rename(dir + "/gen1", dir + "/data.txt");
+  if (opt.dnset > 0) write_dnset(dir + "/dn.txt", opt.dnset);
 
   // Start the server.
   int out_pipe[2];
@@ -288,6 +333,8 @@ int main(int argc, char** argv) {
                                    "--workers",
                                    std::to_string(opt.workers),
                                    "bl.example:ip4set:data.txt"};
+  if (opt.dnset > 0) args.emplace_back("dn.example:dnset:dn.txt");
+  if (opt.db) args.insert(args.begin() + 1, {"--db", "db"});
   if (::getuid() == 0) args.insert(args.begin() + 1, {"-u", "nobody"});  // fastrbld keeps no root
   std::vector<char*> argv_c;
   for (std::string& a : args) argv_c.push_back(a.data());
@@ -335,6 +382,12 @@ int main(int argc, char** argv) {
   std::array<std::atomic<std::uint64_t>, 256> per_gen{};
   std::atomic<int> written_gen{1};
   std::atomic<long> rss_peak{rss_start};
+  // Sampled every 20 ms: the last values outside a reload (steady) and the highest inside one.
+  std::atomic<bool> in_reload{false};
+  std::atomic<bool> reloaded{false};  // a reload has started
+  std::atomic<long> steady_rss{rss_start}, steady_anon{rss_kb(pid, "RssAnon")},
+      steady_file{rss_kb(pid, "RssFile")};
+  std::atomic<long> reload_rss{0}, reload_anon{0}, reload_file{0};
   std::mutex lost_mu;
   std::vector<std::int64_t> lost_at;  // when each lost query was sent (ns since t0)
   std::vector<std::pair<std::int64_t, std::int64_t>> reload_windows;  // SIGHUP .. log line
@@ -434,8 +487,19 @@ int main(int argc, char** argv) {
   std::thread sampler([&] {
     while (receiving.load()) {
       const long r = rss_kb(pid, "VmRSS");
+      const long anon = rss_kb(pid, "RssAnon");
+      const long file = rss_kb(pid, "RssFile");
       long p = rss_peak.load();
       if (r > p) rss_peak.store(r);
+      if (in_reload.load()) {
+        reload_rss.store(std::max(reload_rss.load(), r));
+        reload_anon.store(std::max(reload_anon.load(), anon));
+        reload_file.store(std::max(reload_file.load(), file));
+      } else if (!reloaded.load()) {  // before the first reload
+        steady_rss.store(r);
+        steady_anon.store(anon);
+        steady_file.store(file);
+      }
       std::this_thread::sleep_for(Millis(20));
     }
   });
@@ -454,11 +518,15 @@ int main(int argc, char** argv) {
     std::filesystem::rename(dir + "/gen" + std::to_string(g), dir + "/data.txt");
     const auto t_start = Clock::now();
     const std::int64_t hup_ns = now_ns();
+    reloaded.store(true);
+    in_reload.store(true);
     ::kill(pid, SIGHUP);
-    if (!out.wait_count("zones reloaded, time ", before + 1, 120000)) {
+    if (!out.wait_count("zones reloaded, time ", before + 1, 600000)) {
       ok = false;
       break;
     }
+    std::this_thread::sleep_for(Millis(40));  // a last sample or two with the new snapshot
+    in_reload.store(false);
     reload_wall_s.push_back(std::chrono::duration<double>(Clock::now() - t_start).count());
     reload_windows.emplace_back(hup_ns, now_ns());
     std::size_t p = 0;
@@ -526,12 +594,27 @@ int main(int argc, char** argv) {
   for (double r : reload_wall_s) std::printf(" %.2f", r);
   std::printf("\nrss: after start %ld kB, peak sampled %ld kB, VmHWM %ld kB\n", rss_start, rss_peak.load(),
               hwm);
+  if (!opt.no_reload && steady_rss.load() > 0)
+    std::printf(
+        "rss steady (before the first reload): %ld kB (RssAnon %ld, RssFile %ld); peak in reloads: %ld kB "
+        "(%.2fx; RssAnon %ld, RssFile %ld)\n",
+        steady_rss.load(), steady_anon.load(), steady_file.load(), reload_rss.load(),
+        static_cast<double>(reload_rss.load()) / static_cast<double>(steady_rss.load()), reload_anon.load(),
+        reload_file.load());
   const int expect_gen = opt.no_reload ? 1 : last_gen;
   const int expect_reloads = opt.no_reload ? 0 : opt.generations;
   const bool pass = ok && lost.load() == 0 && mixed.load() == 0 && max_gen_seen.load() == expect_gen &&
                     static_cast<int>(reload_s.size()) == expect_reloads && WIFEXITED(status) &&
                     WEXITSTATUS(status) == 0;
-  if (!pass) std::printf("server output:\n%s\n", out.text.c_str());
+  if (!pass) {
+    std::printf("server output:\n%s\n", out.text.c_str());
+  } else if (opt.db) {  // what the store did
+    std::istringstream lines(out.text);
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("LMDB store") != std::string::npos || line.find("compile: ") != std::string::npos ||
+          line.find("zones reloaded") != std::string::npos)
+        std::printf("%s\n", line.c_str());
+  }
   std::printf("%s\n", pass ? "PASS" : "FAIL");
   return pass ? 0 : 1;
 }
