@@ -43,12 +43,13 @@ struct Fixture {
   std::unique_ptr<Reloader> make() {
     auto set = ZoneSet::create({"x:ip4set:" + dir.file("a")}, LoadOptions{});
     REQUIRE(set.is_ok());
-    return std::make_unique<Reloader>(&loop, std::move(set).value(),
-                                      [this](std::shared_ptr<const Snapshot> s) {
-                                        if (std::this_thread::get_id() != loop_thread)
-                                          published_elsewhere = true;
-                                        published.push_back(std::move(s));
-                                      });
+    std::shared_ptr<ZoneSet> zones = std::move(set).value();
+    return std::make_unique<Reloader>(
+        &loop, [zones] { return zones->check(); },
+        [this](std::shared_ptr<const Snapshot> s) {
+          if (std::this_thread::get_id() != loop_thread) published_elsewhere = true;
+          published.push_back(std::move(s));
+        });
   }
 };
 
