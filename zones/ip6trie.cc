@@ -48,12 +48,7 @@ std::size_t Ip6Trie::memory_bytes() const noexcept {
 }
 
 bool Ip6Trie::write_image(ImageWriter& out) const {
-  out.set_type(ImageType::kIp6Trie);
-  ByteWriter sc;
-  sc.u64(entries_);
-  out.add(sc.bytes());
-  table_.write_image(out);
-  write_values(out, values_);
+  write_prefix_dataset_image(out, ImageType::kIp6Trie, entries_, table_, values_);
   return true;
 }
 
@@ -61,13 +56,9 @@ core::Result<std::shared_ptr<const Dataset>> Ip6Trie::from_image(DatasetMeta met
                                                                  std::shared_ptr<const void> owner) {
   std::shared_ptr<Ip6Trie> t(new Ip6Trie(std::move(meta)));
   t->backing_ = std::move(owner);
-  if (image.sections() != 6)
-    return core::Status::error("dataset image: ip6trie has the wrong number of sections");
-  ByteReader sc(image.section(1));
-  t->entries_ = static_cast<std::size_t>(sc.u64());
-  if (sc.failed() || !sc.at_end()) return core::Status::error("dataset image: ip6trie scalars do not parse");
-  if (core::Status st = read_values(image, 4, &t->values_); !st.is_ok()) return st;
-  if (core::Status st = t->table_.from_image(image, 2, t->values_.size()); !st.is_ok()) return st;
+  if (core::Status st = read_prefix_dataset_image(image, "ip6trie", &t->entries_, &t->table_, &t->values_);
+      !st.is_ok())
+    return st;
   return std::shared_ptr<const Dataset>(std::move(t));
 }
 

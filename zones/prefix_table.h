@@ -302,4 +302,31 @@ class PrefixDatasetBuilder {
   PrefixTableBuilder<A> table_;
 };
 
+/// The image of a prefix-table dataset (ip4trie, ip6trie): section 1 the entry count, 2-3
+/// the table, 4-5 the values (section 0 is the meta, written by the caller of write_image).
+template <class A>
+void write_prefix_dataset_image(ImageWriter& out, ImageType type, std::size_t entries,
+                                const PrefixTable<A>& table, std::span<const Value> values) {
+  out.set_type(type);
+  ByteWriter sc;
+  sc.u64(entries);
+  out.add(sc.bytes());
+  table.write_image(out);
+  write_values(out, values);
+}
+
+/// Reads what write_prefix_dataset_image() wrote; `name` is the type for messages.
+template <class A>
+core::Status read_prefix_dataset_image(const ImageView& image, const char* name, std::size_t* entries,
+                                       PrefixTable<A>* table, std::vector<Value>* values) {
+  if (image.sections() != 6)
+    return core::Status::error(std::string("dataset image: ") + name + " has the wrong number of sections");
+  ByteReader sc(image.section(1));
+  *entries = static_cast<std::size_t>(sc.u64());
+  if (sc.failed() || !sc.at_end())
+    return core::Status::error(std::string("dataset image: ") + name + " scalars do not parse");
+  if (core::Status st = read_values(image, 4, values); !st.is_ok()) return st;
+  return table->from_image(image, 2, values->size());
+}
+
 }  // namespace fastrbl::zones
