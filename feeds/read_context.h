@@ -69,6 +69,16 @@ struct TokenEntry {
   IpEntry ip;
 };
 enum class TokenKinds : std::uint8_t { kAny, kIpOnly, kNameOnly };
+/// Adds the token's entry (IP or domain) to `ctx` with `meta`.
+inline void add_token(ReadContext& ctx, TokenEntry&& t, Metadata meta) {
+  if (t.is_ip) {
+    t.ip.meta = std::move(meta);
+    ctx.add(std::move(t.ip));
+  } else {
+    t.domain.meta = std::move(meta);
+    ctx.add(std::move(t.domain));
+  }
+}
 /// Parses one token into an entry; the error message names the token.
 core::Result<TokenEntry> parse_token(std::string_view token, DomainForm bare_form, HostBits host_bits,
                                      TokenKinds kinds = TokenKinds::kAny);

@@ -51,13 +51,7 @@ class ListReader final : public Reader {
       TokenEntry& t = e.value();
       Metadata meta = ctx.meta();
       meta.tag = std::move(comment);
-      if (t.is_ip) {
-        t.ip.meta = std::move(meta);
-        ctx.add(std::move(t.ip));
-      } else {
-        t.domain.meta = std::move(meta);
-        ctx.add(std::move(t.domain));
-      }
+      add_token(ctx, std::move(t), std::move(meta));
     });
     return ctx.take();
   }
@@ -337,13 +331,7 @@ class CsvReader final : public Reader {
       TokenEntry& t = e.value();
       Metadata meta = ctx.meta();
       if (csv.tag_column != 0) meta.tag = fields[csv.tag_column - 1];
-      if (t.is_ip) {
-        t.ip.meta = std::move(meta);
-        ctx.add(std::move(t.ip));
-      } else {
-        t.domain.meta = std::move(meta);
-        ctx.add(std::move(t.domain));
-      }
+      add_token(ctx, std::move(t), std::move(meta));
     });
     return ctx.take();
   }
