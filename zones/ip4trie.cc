@@ -31,39 +31,21 @@ void Ip4Trie::dump(DumpWriter& out) const {
   });
 }
 
-std::size_t Ip4Trie::memory_bytes() const noexcept {
-  return table_.memory_bytes() + values_.capacity() * sizeof(Value) + pool_.bytes();
-}
-
 bool Ip4Trie::write_image(ImageWriter& out) const {
-  write_prefix_dataset_image(out, ImageType::kIp4Trie, entries_, table_, values_);
+  write_prefix_image(out, ImageType::kIp4Trie);
   return true;
 }
 
 core::Result<std::shared_ptr<const Dataset>> Ip4Trie::from_image(DatasetMeta meta, const ImageView& image,
                                                                  std::shared_ptr<const void> owner) {
   std::shared_ptr<Ip4Trie> t(new Ip4Trie(std::move(meta)));
-  t->backing_ = std::move(owner);
-  if (core::Status st = read_prefix_dataset_image(image, "ip4trie", &t->entries_, &t->table_, &t->values_);
-      !st.is_ok())
-    return st;
+  if (core::Status st = t->read_prefix_image(image, std::move(owner), "ip4trie"); !st.is_ok()) return st;
   return std::shared_ptr<const Dataset>(std::move(t));
-}
-
-std::string Ip4Trie::stats() const { return prefix_stats(entries_, memory_bytes()); }
-
-std::string prefix_stats(std::size_t entries, std::size_t memory_bytes) {
-  return "ents=" + std::to_string(entries) +
-         " tbm=0 lc=0 mem=" + std::to_string((memory_bytes + 1023) / 1024) + "k free=0 waste=0";
 }
 
 std::unique_ptr<Ip4Trie> Ip4TrieBuilder::build(DatasetMeta meta) {
   std::unique_ptr<Ip4Trie> t(new Ip4Trie(std::move(meta)));
-  Parts p = take();
-  t->table_ = std::move(p.table);
-  t->values_ = std::move(p.values);
-  t->pool_ = std::move(p.pool);
-  t->entries_ = p.entries;
+  t->adopt(take());
   return t;
 }
 

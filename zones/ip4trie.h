@@ -25,7 +25,7 @@
 
 namespace fastrbl::zones {
 
-class Ip4Trie final : public Dataset {
+class Ip4Trie final : public PrefixDataset<std::uint32_t> {
  public:
   /// key.ip4 covered by a listing (longest prefix) -> its value via out.add_a_txt
   /// (subject = dotted quad, TTL = meta().ttl); key.ip4_prefix_octets 1..3 -> true
@@ -33,9 +33,6 @@ class Ip4Trie final : public Dataset {
   /// Anything else: false. No allocation.
   bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
   unsigned flags() const noexcept override { return kWantsIp4; }
-  /// Distinct prefixes as loaded, exclusions included (rbldnsd's `ents=`).
-  std::size_t entries() const noexcept override { return entries_; }
-  std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
   /// Writes the sections after the meta (docs/LMDB_SCHEMA.md).
   bool write_image(ImageWriter& out) const override;
@@ -44,20 +41,9 @@ class Ip4Trie final : public Dataset {
   static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
                                                                  std::shared_ptr<const void> owner);
 
-  /// Runs in the flat table.
-  std::size_t runs() const noexcept { return table_.runs(); }
-  /// rbldnsd's `ents=N tbm=.. lc=.. mem=..k free=.. waste=..`: ents is exact; there are no
-  /// trie nodes here, so tbm, lc, free and waste are 0 and mem is this index's size.
-  std::string stats() const;
-
  private:
   friend class Ip4TrieBuilder;
-  explicit Ip4Trie(DatasetMeta meta) : Dataset(std::move(meta)) {}
-
-  PrefixTable<std::uint32_t> table_;
-  std::vector<Value> values_;
-  StringPool pool_;
-  std::size_t entries_ = 0;
+  explicit Ip4Trie(DatasetMeta meta) : PrefixDataset(std::move(meta)) {}
 };
 
 /// Collects ip4trie entries (see PrefixDatasetBuilder::add) and builds an Ip4Trie.
@@ -65,8 +51,5 @@ class Ip4TrieBuilder : public PrefixDatasetBuilder<std::uint32_t> {
  public:
   std::unique_ptr<Ip4Trie> build(DatasetMeta meta);
 };
-
-/// The trie statistics line shared by ip4trie and ip6trie (see Ip4Trie::stats()).
-std::string prefix_stats(std::size_t entries, std::size_t memory_bytes);
 
 }  // namespace fastrbl::zones

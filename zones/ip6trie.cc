@@ -2,7 +2,6 @@
 
 #include "zones/answer_sink.h"
 #include "zones/dump.h"
-#include "zones/ip4trie.h"
 
 namespace fastrbl::zones {
 
@@ -43,34 +42,21 @@ void Ip6Trie::dump(DumpWriter& out) const {
   });
 }
 
-std::size_t Ip6Trie::memory_bytes() const noexcept {
-  return table_.memory_bytes() + values_.capacity() * sizeof(Value) + pool_.bytes();
-}
-
 bool Ip6Trie::write_image(ImageWriter& out) const {
-  write_prefix_dataset_image(out, ImageType::kIp6Trie, entries_, table_, values_);
+  write_prefix_image(out, ImageType::kIp6Trie);
   return true;
 }
 
 core::Result<std::shared_ptr<const Dataset>> Ip6Trie::from_image(DatasetMeta meta, const ImageView& image,
                                                                  std::shared_ptr<const void> owner) {
   std::shared_ptr<Ip6Trie> t(new Ip6Trie(std::move(meta)));
-  t->backing_ = std::move(owner);
-  if (core::Status st = read_prefix_dataset_image(image, "ip6trie", &t->entries_, &t->table_, &t->values_);
-      !st.is_ok())
-    return st;
+  if (core::Status st = t->read_prefix_image(image, std::move(owner), "ip6trie"); !st.is_ok()) return st;
   return std::shared_ptr<const Dataset>(std::move(t));
 }
 
-std::string Ip6Trie::stats() const { return prefix_stats(entries_, memory_bytes()); }
-
 std::unique_ptr<Ip6Trie> Ip6TrieBuilder::build(DatasetMeta meta) {
   std::unique_ptr<Ip6Trie> t(new Ip6Trie(std::move(meta)));
-  Parts p = take();
-  t->table_ = std::move(p.table);
-  t->values_ = std::move(p.values);
-  t->pool_ = std::move(p.pool);
-  t->entries_ = p.entries;
+  t->adopt(take());
   return t;
 }
 

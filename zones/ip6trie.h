@@ -22,16 +22,13 @@
 
 namespace fastrbl::zones {
 
-class Ip6Trie final : public Dataset {
+class Ip6Trie final : public PrefixDataset<Ip6Key> {
  public:
   /// key.ip6 covered by a listing -> its value via out.add_a_txt (subject = compressed
   /// IPv6 text, TTL = meta().ttl); key.ip6_prefix_nibbles 1..31 -> true without records
   /// when a listed address lies under the prefix. Anything else: false. No allocation.
   bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
   unsigned flags() const noexcept override { return kWantsIp6; }
-  /// Distinct prefixes as loaded, exclusions included (rbldnsd's `ents=`).
-  std::size_t entries() const noexcept override { return entries_; }
-  std::size_t memory_bytes() const noexcept override;
   void dump(DumpWriter& out) const override;
   /// Writes the sections after the meta (docs/LMDB_SCHEMA.md).
   bool write_image(ImageWriter& out) const override;
@@ -40,18 +37,9 @@ class Ip6Trie final : public Dataset {
   static core::Result<std::shared_ptr<const Dataset>> from_image(DatasetMeta meta, const ImageView& image,
                                                                  std::shared_ptr<const void> owner);
 
-  std::size_t runs() const noexcept { return table_.runs(); }
-  /// As Ip4Trie::stats().
-  std::string stats() const;
-
  private:
   friend class Ip6TrieBuilder;
-  explicit Ip6Trie(DatasetMeta meta) : Dataset(std::move(meta)) {}
-
-  PrefixTable<Ip6Key> table_;
-  std::vector<Value> values_;
-  StringPool pool_;
-  std::size_t entries_ = 0;
+  explicit Ip6Trie(DatasetMeta meta) : PrefixDataset(std::move(meta)) {}
 };
 
 /// Collects ip6trie entries (see PrefixDatasetBuilder::add) and builds an Ip6Trie.

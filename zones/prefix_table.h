@@ -302,31 +302,65 @@ class PrefixDatasetBuilder {
   PrefixTableBuilder<A> table_;
 };
 
-/// The image of a prefix-table dataset (ip4trie, ip6trie): section 1 the entry count, 2-3
-/// the table, 4-5 the values (section 0 is the meta, written by the caller of write_image).
-template <class A>
-void write_prefix_dataset_image(ImageWriter& out, ImageType type, std::size_t entries,
-                                const PrefixTable<A>& table, std::span<const Value> values) {
-  out.set_type(type);
-  ByteWriter sc;
-  sc.u64(entries);
-  out.add(sc.bytes());
-  table.write_image(out);
-  write_values(out, values);
-}
+/// rbldnsd's trie statistics line, `ents=N tbm=.. lc=.. mem=..k free=.. waste=..`: ents is
+/// exact; there are no trie nodes here, so tbm, lc, free and waste are 0 and mem is the
+/// index's size.
+std::string prefix_stats(std::size_t entries, std::size_t memory_bytes);
 
-/// Reads what write_prefix_dataset_image() wrote; `name` is the type for messages.
+/// What the ip4trie and ip6trie datasets share: the table, the values and the pool they
+/// point into, the entry count, and their store image (section 1 the entry count, 2-3 the
+/// table, 4-5 the values; section 0 is the meta, written by the caller of write_image).
+/// The derived class answers queries and dumps; it makes PrefixDatasetBuilder<A>'s parts
+/// its own with adopt().
 template <class A>
-core::Status read_prefix_dataset_image(const ImageView& image, const char* name, std::size_t* entries,
-                                       PrefixTable<A>* table, std::vector<Value>* values) {
-  if (image.sections() != 6)
-    return core::Status::error(std::string("dataset image: ") + name + " has the wrong number of sections");
-  ByteReader sc(image.section(1));
-  *entries = static_cast<std::size_t>(sc.u64());
-  if (sc.failed() || !sc.at_end())
-    return core::Status::error(std::string("dataset image: ") + name + " scalars do not parse");
-  if (core::Status st = read_values(image, 4, values); !st.is_ok()) return st;
-  return table->from_image(image, 2, values->size());
-}
+class PrefixDataset : public Dataset {
+ public:
+  /// Distinct prefixes as loaded, exclusions included (rbldnsd's `ents=`).
+  std::size_t entries() const noexcept override { return entries_; }
+  std::size_t memory_bytes() const noexcept override {
+    return table_.memory_bytes() + values_.capacity() * sizeof(Value) + pool_.bytes();
+  }
+  /// Runs in the flat table.
+  std::size_t runs() const noexcept { return table_.runs(); }
+  /// See prefix_stats().
+  std::string stats() const { return prefix_stats(entries_, memory_bytes()); }
+
+ protected:
+  explicit PrefixDataset(DatasetMeta meta) : Dataset(std::move(meta)) {}
+
+  void adopt(typename PrefixDatasetBuilder<A>::Parts p) {
+    table_ = std::move(p.table);
+    values_ = std::move(p.values);
+    pool_ = std::move(p.pool);
+    entries_ = p.entries;
+  }
+  void write_prefix_image(ImageWriter& out, ImageType type) const {
+    out.set_type(type);
+    ByteWriter sc;
+    sc.u64(entries_);
+    out.add(sc.bytes());
+    table_.write_image(out);
+    write_values(out, values_);
+  }
+  /// Views what write_prefix_image() wrote, keeping `owner` (the bytes) alive; `name` is
+  /// the type for messages.
+  core::Status read_prefix_image(const ImageView& image, std::shared_ptr<const void> owner,
+                                 const char* name) {
+    backing_ = std::move(owner);
+    if (image.sections() != 6)
+      return core::Status::error(std::string("dataset image: ") + name + " has the wrong number of sections");
+    ByteReader sc(image.section(1));
+    entries_ = static_cast<std::size_t>(sc.u64());
+    if (sc.failed() || !sc.at_end())
+      return core::Status::error(std::string("dataset image: ") + name + " scalars do not parse");
+    if (core::Status st = read_values(image, 4, &values_); !st.is_ok()) return st;
+    return table_.from_image(image, 2, values_.size());
+  }
+
+  PrefixTable<A> table_;
+  std::vector<Value> values_;
+  StringPool pool_;
+  std::size_t entries_ = 0;
+};
 
 }  // namespace fastrbl::zones
