@@ -951,9 +951,6 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
   MDB_val mk = val_of(std::string_view(f->name)), mv = val_of(enc);
   rc = ::mdb_put(txn.txn, store_->feed_meta_dbi(), &mk, &mv, 0);
   if (rc != 0) return lmdb_error("writing feed_meta", rc);
-  if (const char* fail = std::getenv("FASTRBL_FEEDS_FAIL_COMMIT"); fail != nullptr && fail[0] == '1')
-    return core::Status::error("feed " + f->name +
-                               ": commit refused (FASTRBL_FEEDS_FAIL_COMMIT, a test hook)");
   if (options.dry_run) {
     rep.message = "dry run: nothing committed";
     return rep;  // the guard aborts the transaction
