@@ -324,6 +324,32 @@ core::Status write_atomically(const std::string& path, const std::string& data) 
   return core::Status::ok();
 }
 
+// The records an import rewrites, collected while it walks the stored ones and written after
+// the walk: keys and encoded values back to back in one arena (a million of them would
+// otherwise be a million small allocations each). An empty value deletes the key.
+struct PendingWrites {
+  struct Item {
+    std::size_t key_off = 0, val_off = 0;
+    std::uint32_t key_len = 0, val_len = 0;
+  };
+  std::string arena;
+  std::vector<Item> items;
+
+  void add(std::string_view key, const std::vector<Contribution>& from) {
+    Item it;
+    it.key_off = arena.size();
+    it.key_len = static_cast<std::uint32_t>(key.size());
+    arena.append(key);
+    it.val_off = arena.size();
+    if (!from.empty()) {
+      const std::vector<std::uint8_t> enc = encode_contributions(from);
+      arena.append(reinterpret_cast<const char*>(enc.data()), enc.size());
+      it.val_len = static_cast<std::uint32_t>(enc.size());
+    }
+    items.push_back(it);
+  }
+};
+
 // A new entry of one import: its key, and what its contribution says.
 struct NewEntry {
   std::string key;
@@ -839,7 +865,7 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
   for (std::size_t t = 0; t < targets.size(); ++t) {
     const DatasetDef& d = *targets[t];
     const std::vector<NewEntry>& now_entries = fresh[t];
-    std::vector<std::pair<std::string, std::vector<Contribution>>> writes;  // key -> new list (empty: delete)
+    PendingWrites writes;  // collected during the walk, written after it
     std::size_t ni = 0;
     bool changed = false;
     auto add_new = [&](const NewEntry& e, std::vector<Contribution> from) {
@@ -852,7 +878,7 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
       c.txt = e.txt;
       from.push_back(std::move(c));
       rep.diff.added.push_back(d.name + " " + e.key);
-      writes.emplace_back(e.key, std::move(from));
+      writes.add(e.key, from);
     };
     core::Status s =
         walk_dataset(txn.txn, dbi, d.name, [&](std::string_view key, std::span<const std::uint8_t> v) {
@@ -880,7 +906,7 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
               add_new(now_entries[ni++], std::move(from));
               return core::Status::ok();
             }
-            if (touched) writes.emplace_back(std::string(key), std::move(from));
+            if (touched) writes.add(key, from);
             return core::Status::ok();
           }
           if (in_source) {
@@ -895,36 +921,36 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
             }
             mine->last_seen = now;
             mine->expires = f->expire_after > 0 ? now + f->expire_after : 0;
-            writes.emplace_back(std::string(key), std::move(from));
+            writes.add(key, from);
             return core::Status::ok();
           }
           // Stored but no longer in the source.
           if (f->expire_after == 0) {
             rep.diff.removed.push_back(d.name + " " + std::string(key));
             from.erase(mine);
-            writes.emplace_back(std::string(key), std::move(from));
+            writes.add(key, from);
           } else if (mine->last_seen + f->expire_after <= now) {
             rep.diff.expired.push_back(d.name + " " + std::string(key));
             from.erase(mine);
-            writes.emplace_back(std::string(key), std::move(from));
+            writes.add(key, from);
           } else {
             ++rep.diff.lingering;
-            if (touched) writes.emplace_back(std::string(key), std::move(from));
+            if (touched) writes.add(key, from);
           }
           return core::Status::ok();
         });
     if (!s.is_ok()) return s;
     while (!not_modified && ni < now_entries.size()) add_new(now_entries[ni++], {});
-    for (auto& [key, from] : writes) {
-      const std::string k = db_key(d.name, key);
+    std::string k;
+    for (const PendingWrites::Item& w : writes.items) {
+      k = db_key(d.name, std::string_view(writes.arena).substr(w.key_off, w.key_len));
       MDB_val kv = val_of(k);
       int prc = 0;
-      if (from.empty()) {
+      if (w.val_len == 0) {
         prc = ::mdb_del(txn.txn, dbi, &kv, nullptr);
         if (prc == MDB_NOTFOUND) prc = 0;
       } else {
-        const std::vector<std::uint8_t> enc = encode_contributions(from);
-        MDB_val v = val_of(enc);
+        MDB_val v = val_of(std::string_view(writes.arena).substr(w.val_off, w.val_len));
         prc = ::mdb_put(txn.txn, dbi, &kv, &v, 0);
       }
       if (prc != 0) return lmdb_error("writing feed_entries", prc);
@@ -971,24 +997,30 @@ core::Result<RenderReport> FeedStore::render(std::string_view dataset, std::int6
   rep.path = d->output;
   std::string out;
   if (d->members.empty()) {
-    auto all = entries(d->name);
-    if (!all.is_ok()) return all.status();
     out = header(*d, "feed entries", now);
+    // One pass over the keys in LMDB order: exclusions (`!` sorts before every name and
+    // address character) come first, so a listing of an excluded key is known when it comes.
     std::set<std::string> excluded;  // an exclusion wins over a listing of the same key
-    for (const StoredEntry& e : all.value())
-      if (e.key.starts_with("!") && winner(e.from, now) != nullptr) excluded.insert(e.key.substr(1));
-    for (const StoredEntry& e : all.value()) {
-      const Contribution* c = winner(e.from, now);
-      if (c == nullptr) continue;
-      if (e.key.starts_with("!")) {
-        out += e.key + "\n";
-        ++rep.excluded;
-        continue;
-      }
-      if (excluded.count(e.key) != 0) continue;
-      out += e.key + value_text(*d, c->a, c->txt) + "\n";
-      ++rep.listed;
-    }
+    TxnGuard txn;
+    const int rc = ::mdb_txn_begin(store_->env(), nullptr, MDB_RDONLY, &txn.txn);
+    if (rc != 0) return lmdb_error("mdb_txn_begin", rc);
+    core::Status s = walk_dataset(txn.txn, store_->feed_entries_dbi(), d->name,
+                                  [&](std::string_view key, std::span<const std::uint8_t> v) {
+                                    auto from = decode_contributions(v);
+                                    if (!from.is_ok()) return from.status();
+                                    const Contribution* c = winner(from.value(), now);
+                                    if (c == nullptr) return core::Status::ok();
+                                    if (key.starts_with("!")) {
+                                      excluded.emplace(key.substr(1));
+                                      out.append(key).push_back('\n');
+                                      ++rep.excluded;
+                                    } else if (excluded.empty() || excluded.count(std::string(key)) == 0) {
+                                      out.append(key).append(value_text(*d, c->a, c->txt)).push_back('\n');
+                                      ++rep.listed;
+                                    }
+                                    return core::Status::ok();
+                                  });
+    if (!s.is_ok()) return s;
     if (d->test_points) {
       out += "# RFC 5782 test points\n";
       switch (d->kind) {
