@@ -9,6 +9,7 @@
 #include <lmdb.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -233,7 +234,16 @@ std::string reason_of(const Metadata& m) {
 
 // Fills {provider} {service} {region} {tag} {feed} in a TXT template; a placeholder with no
 // value becomes empty.
+std::string fill_template_uncapped(std::string_view tpl, const Metadata& m, std::string_view feed);
+
+// The TXT of an entry: the template filled, at most 254 bytes (what rbldnsd serves of a TXT).
 std::string fill_template(std::string_view tpl, const Metadata& m, std::string_view feed) {
+  std::string out = fill_template_uncapped(tpl, m, feed);
+  if (out.size() > 254) out.resize(254);
+  return out;
+}
+
+std::string fill_template_uncapped(std::string_view tpl, const Metadata& m, std::string_view feed) {
   if (tpl.find('{') == std::string_view::npos) return std::string(tpl);
   std::string out;
   for (std::size_t i = 0; i < tpl.size();) {
@@ -256,6 +266,31 @@ std::string fill_template(std::string_view tpl, const Metadata& m, std::string_v
     out.push_back(tpl[i++]);
   }
   return out;
+}
+
+// A prefix as a data line spells it. rbldnsd's ip6trie does not read a dotted IPv4 tail
+// (`::ffff:1.2.3.4`, what inet_ntop writes for v4-mapped addresses): such a prefix is
+// written as eight hex groups instead.
+std::string data_line_prefix(const IpPrefix& p) {
+  std::string t = p.to_string();
+  if (!p.v6 || t.find('.') == std::string::npos) return t;
+  std::string out;
+  for (std::size_t i = 0; i < 16; i += 2) {
+    std::array<char, 8> g{};
+    std::snprintf(g.data(), g.size(), "%x", (p.addr[i] << 8) | p.addr[i + 1]);
+    out += (i == 0 ? "" : ":") + std::string(g.data());
+  }
+  return out + "/" + std::to_string(p.bits);
+}
+
+// The same for a stored IP entry key (`[!]prefix/bits`).
+std::string data_line_key(std::string_view key) {
+  if (key.find('.') == std::string_view::npos || key.find(':') == std::string_view::npos)
+    return std::string(key);
+  const bool excl = key.starts_with("!");
+  auto p = parse_ip_prefix(excl ? key.substr(1) : key);
+  if (!p.is_ok()) return std::string(key);
+  return (excl ? "!" : "") + data_line_prefix(p.value());
 }
 
 bool expired_at(const Contribution& c, std::int64_t now) noexcept {
@@ -1004,22 +1039,23 @@ core::Result<RenderReport> FeedStore::render(std::string_view dataset, std::int6
     TxnGuard txn;
     const int rc = ::mdb_txn_begin(store_->env(), nullptr, MDB_RDONLY, &txn.txn);
     if (rc != 0) return lmdb_error("mdb_txn_begin", rc);
-    core::Status s = walk_dataset(txn.txn, store_->feed_entries_dbi(), d->name,
-                                  [&](std::string_view key, std::span<const std::uint8_t> v) {
-                                    auto from = decode_contributions(v);
-                                    if (!from.is_ok()) return from.status();
-                                    const Contribution* c = winner(from.value(), now);
-                                    if (c == nullptr) return core::Status::ok();
-                                    if (key.starts_with("!")) {
-                                      excluded.emplace(key.substr(1));
-                                      out.append(key).push_back('\n');
-                                      ++rep.excluded;
-                                    } else if (excluded.empty() || excluded.count(std::string(key)) == 0) {
-                                      out.append(key).append(value_text(*d, c->a, c->txt)).push_back('\n');
-                                      ++rep.listed;
-                                    }
-                                    return core::Status::ok();
-                                  });
+    core::Status s =
+        walk_dataset(txn.txn, store_->feed_entries_dbi(), d->name,
+                     [&](std::string_view key, std::span<const std::uint8_t> v) {
+                       auto from = decode_contributions(v);
+                       if (!from.is_ok()) return from.status();
+                       const Contribution* c = winner(from.value(), now);
+                       if (c == nullptr) return core::Status::ok();
+                       if (key.starts_with("!")) {
+                         excluded.emplace(key.substr(1));
+                         out.append(data_line_key(key)).push_back('\n');
+                         ++rep.excluded;
+                       } else if (excluded.empty() || excluded.count(std::string(key)) == 0) {
+                         out.append(data_line_key(key)).append(value_text(*d, c->a, c->txt)).push_back('\n');
+                         ++rep.listed;
+                       }
+                       return core::Status::ok();
+                     });
     if (!s.is_ok()) return s;
     if (d->test_points) {
       out += "# RFC 5782 test points\n";
@@ -1129,10 +1165,10 @@ core::Result<RenderReport> FeedStore::render(std::string_view dataset, std::int6
         for (const IpMember& m : members)
           if (m.matches(p)) b |= m.bit;
         if (b == 0) {
-          out += "!" + p.to_string() + "\n";
+          out += "!" + data_line_prefix(p) + "\n";
           ++rep.excluded;
         } else {
-          out += p.to_string() + multi_value(*d, names, b) + "\n";
+          out += data_line_prefix(p) + multi_value(*d, names, b) + "\n";
           ++rep.listed;
         }
       }

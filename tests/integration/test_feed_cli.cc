@@ -7,17 +7,23 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
 #include <chrono>
 #include <fcntl.h>
 #include <fstream>
+#include <netinet/in.h>
 #include <random>
 #include <signal.h>
 #include <spawn.h>
 #include <string>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+#include <ldns/ldns.h>
 
 extern char** environ;
 
@@ -58,6 +64,20 @@ RunResult feed(const Dir& d, std::vector<std::string> args) {
                                   "--db", d.path + "/db", "--now",    "1800000000"};
   all.insert(all.end(), args.begin() + 1, args.end());
   return run_program(kCtl, all, d.path, std::chrono::seconds(120));
+}
+
+// A UDP port that is free right now.
+std::uint16_t free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, static_cast<const sockaddr*>(static_cast<const void*>(&sin)), sizeof sin) == 0);
+  socklen_t len = sizeof sin;
+  REQUIRE(::getsockname(fd, static_cast<sockaddr*>(static_cast<void*>(&sin)), &len) == 0);
+  ::close(fd);
+  return ntohs(sin.sin_port);
 }
 
 }  // namespace
@@ -216,6 +236,88 @@ TEST_CASE("feed cli: SIGKILL at random moments of an import leaves the previous 
     }
   }
   WARN(killed << " of 4 imports were killed before they exited; " << advanced << " committed");
+}
+
+TEST_CASE("feed cli: the shipped feeds, rendered, answer alike from fastrbld and rbldnsd", "[feed_cli]") {
+  const std::string rbldnsd = "/usr/sbin/rbldnsd";
+  if (::access(rbldnsd.c_str(), X_OK) != 0) {
+    WARN("no " << rbldnsd << ": skipped");
+    return;
+  }
+  Dir d;
+  const std::string config = std::string(FASTRBL_SOURCE_DIR) + "/etc/feeds/feeds.toml";
+  RunResult r = run_program(
+      kCtl,
+      {"feed", "import", "--offline", "--config", config, "--db", d.path + "/db", "--output-dir", d.path},
+      d.path, std::chrono::seconds(120));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  r = run_program(kCtl, {"feed", "zones", "--config", config, "--output-dir", d.path}, d.path);
+  REQUIRE(r.exit_code == 0);
+  std::vector<std::string> specs;
+  for (std::size_t start = 0, nl; (nl = r.out.find('\n', start)) != std::string::npos; start = nl + 1)
+    specs.push_back(r.out.substr(start, nl - start));
+  REQUIRE(specs.size() == 10);
+  // Servers started as root run as nobody: the rendered files must be readable by it.
+  ::chmod(d.path.c_str(), 0755);
+  ::chmod((d.path + "/rendered").c_str(), 0755);
+  const std::vector<std::string> queries = {
+      "test.multi.feeds.example",
+      "invalid.multi.feeds.example",
+      "2.0.0.127.multi.feeds.example",
+      "1.0.0.127.multi.feeds.example",
+      "x.bit.ly.multi.feeds.example",
+      "evil.tk.multi.feeds.example",
+      "a.b.sendgrid.net.multi.feeds.example",
+      "example.com.multi.feeds.example",
+      "1.0.16.104.multi.feeds.example",
+      "9.125.142.162.multi.feeds.example",
+      "1.1.1.1.multi.feeds.example",
+      "test.tld.feeds.example",
+      "phish.xyz.tld.feeds.example",
+      "bit.ly.short.feeds.example",
+      "u1.ct.sendgrid.net.esp.feeds.example",
+      "5.0.208.18.cloud.feeds.example",
+      "1.0.0.127.cloud.feeds.example",
+      "2.0.0.127.scan.feeds.example",
+      "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.cloud.feeds.example",
+      "1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.cloud.feeds.example"};
+  auto answers = [&](const std::string& program) {
+    ServerOptions o;
+    o.program = program;
+    if (!program.empty()) {  // rbldnsd prints the port it was given, not the bound one
+      if (::geteuid() == 0) o.args = {"-u", "nobody"};
+      o.binds = {"127.0.0.1/" + std::to_string(free_udp_port())};
+    }
+    o.zone = specs[0];
+    o.more_zones.assign(specs.begin() + 1, specs.end());
+    ServerProcess server(o);
+    std::vector<std::string> out;
+    std::uint16_t id = 1;
+    for (const std::string& q : queries) {
+      for (const std::uint16_t type : {std::uint16_t{1}, std::uint16_t{16}}) {
+        auto reply = udp_exchange(server.endpoint(), make_query(id++, q, type));
+        INFO(program << " " << q << " type " << type << "\n" << server.output());
+        REQUIRE(reply.has_value());
+        Packet p = parse(*reply);
+        REQUIRE(p != nullptr);
+        std::string line = q + (type == 1 ? " A" : " TXT") + " rcode " +
+                           std::to_string(static_cast<int>(ldns_pkt_get_rcode(p.get())));
+        for (const std::string& v :
+             rdata_of(ldns_pkt_answer(p.get()), type == 1 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_TXT))
+          line += " " + v;
+        out.push_back(line);
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> ours = answers("");
+  CHECK(ours == answers(rbldnsd));
+  // And they are what the lists say.
+  CHECK(std::find(ours.begin(), ours.end(), "test.multi.feeds.example A rcode 0 127.0.0.14") != ours.end());
+  CHECK(std::find(ours.begin(), ours.end(), "x.bit.ly.multi.feeds.example A rcode 0 127.0.0.4") !=
+        ours.end());
+  CHECK(std::find(ours.begin(), ours.end(), "1.0.0.127.multi.feeds.example A rcode 3") != ours.end());
 }
 
 }  // namespace fastrbl::test
