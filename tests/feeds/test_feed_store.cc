@@ -285,6 +285,13 @@ TEST_CASE("feed store: the shipped feeds import offline and serve their test poi
 TEST_CASE("feed store: a re-import of a changed source commits the diff", "[feed_store]") {
   Env env(dataset("names", "dnset") + feed("f", "\"names\"", "list.txt", "plain", "max_shrink = 1.0"));
   env.dir.write("list.txt", "a.example\nb.example\nc.example\n");
+  // The same file named by a file:// URL reads the same.
+  {
+    Env other(dataset("names", "dnset") +
+              feed("u", "\"names\"", "file://" + env.dir.file("list.txt"), "plain", "max_shrink = 1.0"));
+    CHECK(other.import("u", kT0).source_used == env.dir.file("list.txt"));
+    CHECK(other.keys("names") == std::vector<std::string>{"a.example", "b.example", "c.example"});
+  }
   ImportReport r1 = env.import("f", kT0);
   CHECK(sorted(r1.diff.added) ==
         std::vector<std::string>{"names a.example", "names b.example", "names c.example"});
