@@ -131,6 +131,15 @@ TEST_CASE("feed cli: import prints the diff, re-import prints what changed", "[f
   r = feed(d, {"zones"});
   REQUIRE(r.exit_code == 0);
   CHECK(r.out == "names.example:dnset:" + d.path + "/names.dnset\n");
+
+  // The rendered file compiles into the same store (fastrbld --db): images and feed tables
+  // live side by side, and a compile leaves the feed entries alone.
+  r = run_program(kCtl, {"compile", "--db", d.path + "/db", "names.example:dnset:names.dnset"}, d.path);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("dnset:names.dnset: compiled, 5 entries") != std::string::npos);
+  r = feed(d, {"list"});
+  CHECK(r.out.find("\t3 entries\n") != std::string::npos);
 }
 
 TEST_CASE("feed cli: a refused import keeps the last good entries and file", "[feed_cli]") {
