@@ -7,7 +7,9 @@
 // index). A generation is committed in ONE write transaction: its new images, the
 // generation record naming every dataset's image (new or carried over), and the deletion
 // of images no longer named. LMDB's copy-on-write B-tree makes that atomic: a crash at any
-// moment leaves the previous generation whole.
+// moment leaves the previous generation whole. Two more, `feed_entries` and `feed_meta`
+// (schema 2), hold feed entries with provenance; feeds::FeedStore reads and writes them in
+// its own transactions on env().
 //
 // Reading: open_generation() starts a read-only transaction and returns a Generation
 // that holds it; datasets opened from it serve from the mapped image bytes and keep the
@@ -45,7 +47,7 @@ namespace fastrbl::zones {
 
 /// The schema version this build reads and writes. A store with another version is
 /// refused at open.
-inline constexpr std::uint32_t kStoreSchemaVersion = 1;
+inline constexpr std::uint32_t kStoreSchemaVersion = 2;
 
 /// A source file as it was when a dataset image was compiled from it.
 struct SourceStamp {
@@ -131,10 +133,19 @@ class Store : public std::enable_shared_from_this<Store> {
 
   MDB_env* env() const noexcept { return env_; }
 
+  /// The feed provenance tables (docs/LMDB_SCHEMA.md "feed_entries", "feed_meta"), used by
+  /// feeds::FeedStore in its own transactions on env(). False only for a read-only open of
+  /// a store in which no writer has created them yet.
+  bool has_feed_tables() const noexcept { return has_feed_tables_; }
+  unsigned feed_entries_dbi() const noexcept { return feed_entries_dbi_; }
+  unsigned feed_meta_dbi() const noexcept { return feed_meta_dbi_; }
+
  private:
   Store() = default;
   MDB_env* env_ = nullptr;
   unsigned meta_dbi_ = 0, images_dbi_ = 0;
+  unsigned feed_entries_dbi_ = 0, feed_meta_dbi_ = 0;
+  bool has_feed_tables_ = false;
   std::string dir_;
   friend class Generation;
 };
