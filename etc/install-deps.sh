@@ -8,7 +8,7 @@ set -eu
 
 pkgs="cmake ninja-build g++ make pkg-config git clang-format
       libuv1-dev libssl-dev liblmdb-dev lmdb-utils libroaring-dev libldns-dev zlib1g-dev libsystemd-dev
-      libidn2-dev libpsl-dev publicsuffix nlohmann-json3-dev
+      libidn2-dev libpsl-dev publicsuffix nlohmann-json3-dev libtomlplusplus-dev libcurl4-openssl-dev
       libbenchmark-dev catch2
       dnsutils bind9-dnsutils ldnsutils rbldnsd"
 for arg in "$@"; do

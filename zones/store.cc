@@ -180,7 +180,7 @@ core::Result<std::shared_ptr<Store>> Store::open(const Options& options) {
   }
   int rc = ::mdb_env_create(&s->env_);
   if (rc != 0) return lmdb_error("mdb_env_create", rc);
-  ::mdb_env_set_maxdbs(s->env_, 4);
+  ::mdb_env_set_maxdbs(s->env_, 8);
   ::mdb_env_set_maxreaders(s->env_, options.max_readers);
   ::mdb_env_set_mapsize(s->env_, options.map_size);
   const unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
@@ -233,6 +233,15 @@ core::Result<std::shared_ptr<Store>> Store::open(const Options& options) {
     if (bom != kByteOrderMark)
       return core::Status::error("LMDB store " + options.dir +
                                  " was written on a machine of another byte order");
+  }
+  // The feed tables (schema 2): opened after the schema check, so that an older store is
+  // refused before anything is created in it.
+  rc = ::mdb_dbi_open(txn.txn, "feed_entries", create, &s->feed_entries_dbi_);
+  if (rc == 0) rc = ::mdb_dbi_open(txn.txn, "feed_meta", create, &s->feed_meta_dbi_);
+  if (rc == 0) {
+    s->has_feed_tables_ = true;
+  } else if (rc != MDB_NOTFOUND || !options.read_only) {
+    return lmdb_error("opening the feed tables", rc);
   }
   rc = txn.commit();
   if (rc != 0) return lmdb_error("committing the schema", rc);

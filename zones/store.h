@@ -45,7 +45,7 @@ namespace fastrbl::zones {
 
 /// The schema version this build reads and writes. A store with another version is
 /// refused at open.
-inline constexpr std::uint32_t kStoreSchemaVersion = 1;
+inline constexpr std::uint32_t kStoreSchemaVersion = 2;
 
 /// A source file as it was when a dataset image was compiled from it.
 struct SourceStamp {
@@ -131,10 +131,19 @@ class Store : public std::enable_shared_from_this<Store> {
 
   MDB_env* env() const noexcept { return env_; }
 
+  /// The feed provenance tables (docs/LMDB_SCHEMA.md "feed_entries", "feed_meta"), used by
+  /// feeds::FeedStore in its own transactions on env(). False only for a read-only open of
+  /// a store in which no writer has created them yet.
+  bool has_feed_tables() const noexcept { return has_feed_tables_; }
+  unsigned feed_entries_dbi() const noexcept { return feed_entries_dbi_; }
+  unsigned feed_meta_dbi() const noexcept { return feed_meta_dbi_; }
+
  private:
   Store() = default;
   MDB_env* env_ = nullptr;
   unsigned meta_dbi_ = 0, images_dbi_ = 0;
+  unsigned feed_entries_dbi_ = 0, feed_meta_dbi_ = 0;
+  bool has_feed_tables_ = false;
   std::string dir_;
   friend class Generation;
 };

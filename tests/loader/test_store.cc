@@ -188,7 +188,7 @@ TEST_CASE("store: another schema version is refused with a clear message", "[sto
   REQUIRE_FALSE(s.is_ok());
   CHECK(std::string(s.status().message()) ==
         "LMDB store " + db +
-            " has schema version 999 (image format 1); this fastrbl uses schema version 1 (image format 1): "
+            " has schema version 999 (image format 1); this fastrbl uses schema version 2 (image format 1): "
             "recompile into a new directory (fastrblctl compile --db DIR) or remove this one");
 }
 
