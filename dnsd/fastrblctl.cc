@@ -5,6 +5,7 @@
 //   fastrblctl check   [-t ttl] [-e] [-C] [-w dir] zonespec...
 //   fastrblctl dump    [--db DIR] [-t ttl] [-e] [-C] [-w dir] zonespec...
 //   fastrblctl stats   [--db DIR]
+//   fastrblctl feed    import|render|list|show|zones ...   (dnsd/fastrblctl_feed.cc)
 //
 // Zone specs and -t/-e/-C/-w mean what they mean to fastrbld; the store's default
 // directory is docs/LMDB_SCHEMA.md's (zones::default_store_dir()). It lives in dnsd/
@@ -13,6 +14,7 @@
 
 #include "core/log.h"
 #include "dnsd/config.h"
+#include "dnsd/fastrblctl_feed.h"
 #include "loader/load.h"
 #include "loader/store_load.h"
 #include "zones/dump.h"
@@ -75,6 +77,7 @@ std::string usage() {
       "usage: fastrblctl COMMAND [options] [zone:type:file[,file...]...]\n"
       "       fastrblctl COMMAND --help\n\ncommands:\n";
   for (const Command& c : kCommands) s += "  " + std::string(c.name) + "\t" + c.summary + "\n";
+  s += "  feed\timport feeds into the store and render their datasets (fastrblctl feed --help)\n";
   return s;
 }
 
@@ -260,6 +263,7 @@ int run(int argc, char** argv) {
     std::fputs(usage().c_str(), stdout);
     return 0;
   }
+  if (name == "feed") return fastrbl::dnsd::feed_main(argc, argv);
   Args a;
   for (const Command& c : kCommands)
     if (name == c.name) a.cmd = &c;

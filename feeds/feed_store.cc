@@ -329,6 +329,7 @@ struct NewEntry {
   std::string key;
   std::string reason;
   std::string txt;
+  bool generic = false;  // AWS's `AMAZON` record of a prefix another record names more precisely
 };
 
 // One entry's value as a rendered data line's value part (` :A:TXT`), or empty for the
@@ -778,17 +779,26 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
                              (e.prefix.v6 ? "ip6trie" : "ip4trie") + " dataset");
         continue;
       }
-      fresh[static_cast<std::size_t>(t)].push_back(
-          {e.text(), reason_of(e.meta), fill_template(f->txt, e.meta, f->name)});
+      fresh[static_cast<std::size_t>(t)].push_back({e.text(), reason_of(e.meta),
+                                                    fill_template(f->txt, e.meta, f->name),
+                                                    e.meta.provider == "aws" && e.meta.service == "AMAZON"});
     }
     // Sort each dataset's entries by key (LMDB's order) and keep the first of duplicates.
     std::size_t total = 0;
     for (auto& v : fresh) {
       std::stable_sort(v.begin(), v.end(),
                        [](const NewEntry& a, const NewEntry& b) { return a.key < b.key; });
-      v.erase(std::unique(v.begin(), v.end(),
-                          [](const NewEntry& a, const NewEntry& b) { return a.key == b.key; }),
-              v.end());
+      // AWS lists a prefix once as AMAZON (the superset) and again per service: the service wins.
+      std::size_t w = 0;
+      for (std::size_t i = 0; i < v.size();) {
+        std::size_t j = i, pick = i;
+        for (; j < v.size() && v[j].key == v[i].key; ++j)
+          if (v[pick].generic && !v[j].generic) pick = j;
+        if (w != pick) v[w] = std::move(v[pick]);
+        ++w;
+        i = j;
+      }
+      v.resize(w);
       total += v.size();
     }
     rep.entries = total;
@@ -941,9 +951,6 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
   MDB_val mk = val_of(std::string_view(f->name)), mv = val_of(enc);
   rc = ::mdb_put(txn.txn, store_->feed_meta_dbi(), &mk, &mv, 0);
   if (rc != 0) return lmdb_error("writing feed_meta", rc);
-  if (const char* fail = std::getenv("FASTRBL_FEEDS_FAIL_COMMIT"); fail != nullptr && fail[0] == '1')
-    return core::Status::error("feed " + f->name +
-                               ": commit refused (FASTRBL_FEEDS_FAIL_COMMIT, a test hook)");
   if (options.dry_run) {
     rep.message = "dry run: nothing committed";
     return rep;  // the guard aborts the transaction
