@@ -79,6 +79,7 @@ class UpdateProcessor {
   core::Result<std::size_t> heal(const std::shared_ptr<zones::Store>& store, std::int64_t now);
 
   const feeds::FeedConfig& config() const noexcept { return feeds_->config(); }
+  feeds::FeedStore& feed_store() noexcept { return *feeds_; }
   bool has_keys() const noexcept { return !keys_.empty(); }
 
  private:
