@@ -379,7 +379,10 @@ UpdateResult UpdateProcessor::process(std::span<const std::uint8_t> msg, std::in
   std::string what = "key " + r.key + ", dataset " + target->name + ": " + std::to_string(adds.size()) +
                      " added, " + std::to_string(deletes.size()) + " deleted";
   const core::Status rendered = render(target->name, now);
-  if (!rendered.is_ok()) what += "; committed, but rendering failed: " + std::string(rendered.message());
+  if (!rendered.is_ok()) {
+    what += "; committed, but rendering failed: " + std::string(rendered.message());
+    r.render_failed = true;
+  }
   return signed_reply(0, what);
 }
 
@@ -563,6 +566,8 @@ void UpdateService::drain() {
     }
     if (r.dataset.empty() && r.rcode != 0) {
       FASTRBL_LOG_WARN("update from %s refused: %s", peer_text(p.peer).c_str(), r.message.c_str());
+    } else if (r.render_failed) {
+      FASTRBL_LOG_ERROR("update from %s: %s", peer_text(p.peer).c_str(), r.message.c_str());
     } else {
       FASTRBL_LOG_INFO("update from %s: %s", peer_text(p.peer).c_str(), r.message.c_str());
     }

@@ -57,7 +57,8 @@ struct UpdateResult {
   std::string key;      ///< the verified key's name, if any
   std::string dataset;  ///< the dataset changed; empty: nothing changed
   std::size_t added = 0, deleted = 0;
-  std::string message;  ///< one line for the log: what was done or why not
+  bool render_failed = false;  ///< committed, but the data file could not be written
+  std::string message;         ///< one line for the log: what was done or why not
 };
 
 class UpdateProcessor {
