@@ -376,13 +376,8 @@ UpdateResult UpdateProcessor::process(std::span<const std::uint8_t> msg, std::in
   r.dataset = target->name;
   r.added = adds.size();
   r.deleted = deletes.size();
-  std::string what = "key " + r.key + ", dataset " + target->name + ": " + std::to_string(adds.size()) +
-                     " added, " + std::to_string(deletes.size()) + " deleted";
-  const core::Status rendered = render(target->name, now);
-  if (!rendered.is_ok()) {
-    what += "; committed, but rendering failed: " + std::string(rendered.message());
-    r.render_failed = true;
-  }
+  const std::string what = "key " + r.key + ", dataset " + target->name + ": " + std::to_string(adds.size()) +
+                           " added, " + std::to_string(deletes.size()) + " deleted";
   return signed_reply(0, what);
 }
 
@@ -494,6 +489,8 @@ core::Status UpdateService::start(uv_loop_t* loop, std::function<void()> changed
   const int err = uv_async_init(loop, &async_, on_async);
   if (err != 0) return core::Status::error(std::string("uv_async_init: ") + uv_strerror(err));
   async_.data = this;
+  uv_timer_init(loop, &render_timer_);
+  render_timer_.data = this;
   started_ = true;
   return core::Status::ok();
 }
@@ -503,8 +500,10 @@ void UpdateService::close() noexcept {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
   }
-  auto* h = reinterpret_cast<uv_handle_t*>(&async_);  // libuv's handle "base class"
-  if (started_ && !uv_is_closing(h)) uv_close(h, nullptr);
+  if (!started_) return;
+  render_pending();
+  for (auto* h : {reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&render_timer_)})
+    if (!uv_is_closing(h)) uv_close(h, nullptr);  // libuv's handle base class
 }
 
 bool UpdateService::take(void* arg, std::size_t /*worker*/, int fd, std::span<const std::uint8_t> message,
@@ -544,7 +543,6 @@ void UpdateService::drain() {
   if (dropped > 0)
     FASTRBL_LOG_WARN("update: %llu message(s) dropped (queue full or oversized)",
                      static_cast<unsigned long long>(dropped));
-  bool changed = false;
   for (std::size_t i = 0; i < working_n_; ++i) {
     Pending& p = working_[i];
     UpdateResult r;
@@ -566,15 +564,37 @@ void UpdateService::drain() {
     }
     if (r.dataset.empty() && r.rcode != 0) {
       FASTRBL_LOG_WARN("update from %s refused: %s", peer_text(p.peer).c_str(), r.message.c_str());
-    } else if (r.render_failed) {
-      FASTRBL_LOG_ERROR("update from %s: %s", peer_text(p.peer).c_str(), r.message.c_str());
     } else {
       FASTRBL_LOG_INFO("update from %s: %s", peer_text(p.peer).c_str(), r.message.c_str());
     }
-    changed = changed || !r.dataset.empty();
+    if (!r.dataset.empty()) dirty_.insert(r.dataset);
   }
   working_n_ = 0;
-  if (changed && changed_) changed_();
+  auto* t = reinterpret_cast<uv_handle_t*>(&render_timer_);  // libuv's handle base class
+  if (!dirty_.empty() && uv_is_active(t) == 0)
+    uv_timer_start(&render_timer_, on_render_timer, kRenderDelayMs, 0);
+}
+
+void UpdateService::on_render_timer(uv_timer_t* timer) noexcept {
+  static_cast<UpdateService*>(timer->data)->render_pending();
+}
+
+void UpdateService::render_pending() {
+  if (dirty_.empty()) return;
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  for (const std::string& d : dirty_) {
+    core::Status s;
+    try {
+      s = processor_->render(d, now);
+    } catch (const std::exception& e) {
+      s = core::Status::error(e.what());
+    }
+    if (!s.is_ok())  // committed already: the next render, or the next start, writes it
+      FASTRBL_LOG_ERROR("update: dataset %s: rendering failed: %.*s", d.c_str(),
+                        static_cast<int>(s.message().size()), s.message().data());
+  }
+  dirty_.clear();
+  if (changed_) changed_();
 }
 
 }  // namespace fastrbl::dnsd

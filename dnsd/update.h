@@ -5,15 +5,18 @@
 // UpdateProcessor is the protocol: it takes one UPDATE message and returns the reply
 // bytes, after verifying the TSIG record, mapping the update RRs to entry keys of ONE
 // feed dataset (feeds/feed_config.h) and applying them with FeedStore::apply() in one
-// LMDB write transaction (committed before the reply exists), then rendering the dataset's
-// output file (and those of the multi datasets built from it). A refusal changes nothing.
+// LMDB write transaction (committed before the reply exists). render() then writes the
+// dataset's output file (and those of the multi datasets built from it). A refusal changes
+// nothing.
 //
 // UpdateService is the plumbing in fastrbld: workers hand UPDATE datagrams to it through
 // the NonQueryHandoff hook (worker_context.h), copying them into a bounded queue under a
 // mutex held for a push or a swap only (no allocation, no I/O under it); a uv_async_t
-// wakes the control loop, which processes the queue, sends each reply with sendto() on
-// the worker's socket and asks for a reload check, so the change is answered within a
-// second. It also renders, at start, every dataset whose output file no longer matches
+// wakes the control loop, which processes the queue and sends each reply with sendto() on
+// the worker's socket as soon as its change is committed. The changed datasets are
+// rendered kRenderDelayMs after the first change of a burst (one render for every message
+// that arrived meanwhile), then a reload check is requested, so the change is answered
+// within a second. It also renders, at start, every dataset whose output file no longer matches
 // the LMDB entries (a crash between a commit and its render heals at the next start).
 //
 // Ownership: the processor owns its keys and the FeedStore; the service owns the
@@ -33,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <sys/socket.h>
@@ -57,8 +61,7 @@ struct UpdateResult {
   std::string key;      ///< the verified key's name, if any
   std::string dataset;  ///< the dataset changed; empty: nothing changed
   std::size_t added = 0, deleted = 0;
-  bool render_failed = false;  ///< committed, but the data file could not be written
-  std::string message;         ///< one line for the log: what was done or why not
+  std::string message;  ///< one line for the log: what was done or why not
 };
 
 class UpdateProcessor {
@@ -93,7 +96,8 @@ class UpdateProcessor {
 
 class UpdateService {
  public:
-  static constexpr std::size_t kMaxQueued = 64;  ///< more waiting: the datagram is dropped
+  static constexpr std::size_t kMaxQueued = 64;        ///< more waiting: the datagram is dropped
+  static constexpr std::uint64_t kRenderDelayMs = 20;  ///< renders coalesce changes this long
 
   /// Loads the feed config (`feeds_path`) and, if `keys_path` is not empty, the TSIG keys;
   /// `store` is the LMDB store the feed entries live in (opened writable).
@@ -110,10 +114,12 @@ class UpdateService {
   /// The hook for the workers. Requires: start() succeeded.
   NonQueryHandoff handoff() noexcept { return NonQueryHandoff{&UpdateService::take, this}; }
 
-  /// Control thread, once: the wake-up handle on `loop`; `changed` runs after every
-  /// accepted update (the server requests a reload check).
+  /// Control thread, once: the wake-up handle and the render timer on `loop`; `changed`
+  /// runs after the datasets changed by accepted updates were rendered (the server requests
+  /// a reload check).
   core::Status start(uv_loop_t* loop, std::function<void()> changed);
-  /// Control thread: closes the handle (queued messages are dropped, unanswered).
+  /// Control thread: renders what is still pending, closes the handles (queued messages
+  /// are dropped, unanswered).
   void close() noexcept;
 
   /// Messages processed / dropped because the queue was full (control thread).
@@ -131,12 +137,16 @@ class UpdateService {
   static bool take(void* arg, std::size_t worker, int fd, std::span<const std::uint8_t> message,
                    const sockaddr* peer, socklen_t peer_len) noexcept;
   static void on_async(uv_async_t* async) noexcept;
+  static void on_render_timer(uv_timer_t* timer) noexcept;
   void drain();
+  void render_pending();
 
   std::unique_ptr<UpdateProcessor> processor_;
   std::function<void()> changed_;
   uv_async_t async_{};
+  uv_timer_t render_timer_{};
   bool started_ = false;
+  std::set<std::string> dirty_;  // datasets changed since the last render (control thread)
   std::mutex mu_;
   // kMaxQueued slots each, every slot's bytes reserved for core::kMaxQuerySize once, so
   // that take() copies without allocating. queue_[0, queued_) is guarded by mu_; drain()

@@ -201,6 +201,7 @@ TEST_CASE("update: add and delete, durable in LMDB and rendered", "[update]") {
   CHECK(r.added == 2);
   CHECK(f.keys_of("names") == std::vector<std::string>{"*.wild.com update:upd-key=127.0.0.2:",
                                                        "evil.com update:upd-key=127.0.0.3:bad site"});
+  REQUIRE(f.proc->render(r.dataset, now).is_ok());  // UpdateService renders after the reply
   const std::string file = read_text(f.dir + "/names.dnset");
   CHECK(file.find("\nevil.com :127.0.0.3:bad site\n") != std::string::npos);
   CHECK(file.find("\n*.wild.com") != std::string::npos);
@@ -220,6 +221,7 @@ TEST_CASE("update: add and delete, durable in LMDB and rendered", "[update]") {
   r = f.proc->process(del, now);
   CHECK(inspect(del, r, f.keys, now).rcode == 0);
   CHECK(r.deleted == 1);
+  REQUIRE(f.proc->render(r.dataset, now).is_ok());
   CHECK(read_text(f.dir + "/names.dnset").find("evil.com") == std::string::npos);
   f.open();
   CHECK(f.keys_of("names") == std::vector<std::string>{"*.wild.com update:upd-key=127.0.0.2:"});
@@ -314,6 +316,7 @@ TEST_CASE("update: renders within one second still change the file's stamp", "[u
     const char* rr = i % 2 == 0 ? "aa.com.dbl.example. 300 IN A 127.0.0.3" : "-aa.com.dbl.example. ANY ANY";
     const auto m = sign(ldns_update("dbl.example.", {}, {rr}), f.keys[0], now);
     REQUIRE(f.proc->process(m, now).rcode == 0);
+    REQUIRE(f.proc->render("names", now).is_ok());
     REQUIRE(::stat((f.dir + "/names.dnset").c_str(), &st) == 0);
     CHECK((st.st_mtime > last || st.st_size != last_size));
     CHECK(st.st_mtime > last);
@@ -328,9 +331,9 @@ TEST_CASE("update: heal renders a file that does not match LMDB", "[update]") {
   const auto m =
       sign(ldns_update("dbl.example.", {}, {"heal.com.dbl.example. 300 IN A 127.0.0.3"}), f.keys[0], now);
   REQUIRE(f.proc->process(m, now).rcode == 0);
-  auto healed = f.proc->heal(f.store, now + 4);  // renders the datasets never rendered yet
+  auto healed = f.proc->heal(f.store, now + 4);  // a commit not rendered yet, and files never rendered
   REQUIRE(healed.is_ok());
-  CHECK(healed.value() == 2);  // ips, other
+  CHECK(healed.value() == 4);  // names (with the entry), ips, multi, other
   healed = f.proc->heal(f.store, now + 5);
   REQUIRE(healed.is_ok());
   CHECK(healed.value() == 0);  // everything matches (the render timestamp aside)
