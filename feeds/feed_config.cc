@@ -151,6 +151,8 @@ std::vector<std::pair<std::string, const toml::table*>> sections(const toml::tab
 
 void check_name(const toml::node& where, const std::string& name, std::string_view what) {
   if (name.empty()) fail_at(where, std::string(what) + " name is empty");
+  if (name.size() > 64)
+    fail_at(where, std::string(what) + " name `" + name + "' is longer than 64 characters");
   for (const char c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.'))
       fail_at(where,
@@ -174,7 +176,10 @@ DatasetDef parse_dataset(const std::string& key_name, const toml::table& t, cons
   else
     fail_at(*t.get("type"), "dataset " + d.name + ": unknown type `" + type + "' (dnset, ip4trie, ip6trie)");
   d.zone = zone_key(get_string(t, "zone", t, true));
-  if (d.zone.empty()) fail_at(t, "dataset " + d.name + ": empty zone");
+  if (auto z = normalise_domain(d.zone); !z.is_ok())
+    fail_at(*t.get("zone"), "dataset " + d.name + ": invalid zone: " + std::string(z.status().message()));
+  else
+    d.zone = z.value();
   const std::string out = get_string(t, "output", t, true);
   d.output = absolute(out_base, out);
   d.value = get_string(t, "value", t, false, "127.0.0.2");

@@ -9,6 +9,7 @@
 #include <lmdb.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -233,7 +234,16 @@ std::string reason_of(const Metadata& m) {
 
 // Fills {provider} {service} {region} {tag} {feed} in a TXT template; a placeholder with no
 // value becomes empty.
+std::string fill_template_uncapped(std::string_view tpl, const Metadata& m, std::string_view feed);
+
+// The TXT of an entry: the template filled, at most 254 bytes (what rbldnsd serves of a TXT).
 std::string fill_template(std::string_view tpl, const Metadata& m, std::string_view feed) {
+  std::string out = fill_template_uncapped(tpl, m, feed);
+  if (out.size() > 254) out.resize(254);
+  return out;
+}
+
+std::string fill_template_uncapped(std::string_view tpl, const Metadata& m, std::string_view feed) {
   if (tpl.find('{') == std::string_view::npos) return std::string(tpl);
   std::string out;
   for (std::size_t i = 0; i < tpl.size();) {
@@ -256,6 +266,31 @@ std::string fill_template(std::string_view tpl, const Metadata& m, std::string_v
     out.push_back(tpl[i++]);
   }
   return out;
+}
+
+// A prefix as a data line spells it. rbldnsd's ip6trie does not read a dotted IPv4 tail
+// (`::ffff:1.2.3.4`, what inet_ntop writes for v4-mapped addresses): such a prefix is
+// written as eight hex groups instead.
+std::string data_line_prefix(const IpPrefix& p) {
+  std::string t = p.to_string();
+  if (!p.v6 || t.find('.') == std::string::npos) return t;
+  std::string out;
+  for (std::size_t i = 0; i < 16; i += 2) {
+    std::array<char, 8> g{};
+    std::snprintf(g.data(), g.size(), "%x", (p.addr[i] << 8) | p.addr[i + 1]);
+    out += (i == 0 ? "" : ":") + std::string(g.data());
+  }
+  return out + "/" + std::to_string(p.bits);
+}
+
+// The same for a stored IP entry key (`[!]prefix/bits`).
+std::string data_line_key(std::string_view key) {
+  if (key.find('.') == std::string_view::npos || key.find(':') == std::string_view::npos)
+    return std::string(key);
+  const bool excl = key.starts_with("!");
+  auto p = parse_ip_prefix(excl ? key.substr(1) : key);
+  if (!p.is_ok()) return std::string(key);
+  return (excl ? "!" : "") + data_line_prefix(p.value());
 }
 
 bool expired_at(const Contribution& c, std::int64_t now) noexcept {
@@ -323,6 +358,32 @@ core::Status write_atomically(const std::string& path, const std::string& data) 
   }
   return core::Status::ok();
 }
+
+// The records an import rewrites, collected while it walks the stored ones and written after
+// the walk: keys and encoded values back to back in one arena (a million of them would
+// otherwise be a million small allocations each). An empty value deletes the key.
+struct PendingWrites {
+  struct Item {
+    std::size_t key_off = 0, val_off = 0;
+    std::uint32_t key_len = 0, val_len = 0;
+  };
+  std::string arena;
+  std::vector<Item> items;
+
+  void add(std::string_view key, const std::vector<Contribution>& from) {
+    Item it;
+    it.key_off = arena.size();
+    it.key_len = static_cast<std::uint32_t>(key.size());
+    arena.append(key);
+    it.val_off = arena.size();
+    if (!from.empty()) {
+      const std::vector<std::uint8_t> enc = encode_contributions(from);
+      arena.append(reinterpret_cast<const char*>(enc.data()), enc.size());
+      it.val_len = static_cast<std::uint32_t>(enc.size());
+    }
+    items.push_back(it);
+  }
+};
 
 // A new entry of one import: its key, and what its contribution says.
 struct NewEntry {
@@ -839,7 +900,7 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
   for (std::size_t t = 0; t < targets.size(); ++t) {
     const DatasetDef& d = *targets[t];
     const std::vector<NewEntry>& now_entries = fresh[t];
-    std::vector<std::pair<std::string, std::vector<Contribution>>> writes;  // key -> new list (empty: delete)
+    PendingWrites writes;  // collected during the walk, written after it
     std::size_t ni = 0;
     bool changed = false;
     auto add_new = [&](const NewEntry& e, std::vector<Contribution> from) {
@@ -852,7 +913,7 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
       c.txt = e.txt;
       from.push_back(std::move(c));
       rep.diff.added.push_back(d.name + " " + e.key);
-      writes.emplace_back(e.key, std::move(from));
+      writes.add(e.key, from);
     };
     core::Status s =
         walk_dataset(txn.txn, dbi, d.name, [&](std::string_view key, std::span<const std::uint8_t> v) {
@@ -880,7 +941,7 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
               add_new(now_entries[ni++], std::move(from));
               return core::Status::ok();
             }
-            if (touched) writes.emplace_back(std::string(key), std::move(from));
+            if (touched) writes.add(key, from);
             return core::Status::ok();
           }
           if (in_source) {
@@ -895,36 +956,36 @@ core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::in
             }
             mine->last_seen = now;
             mine->expires = f->expire_after > 0 ? now + f->expire_after : 0;
-            writes.emplace_back(std::string(key), std::move(from));
+            writes.add(key, from);
             return core::Status::ok();
           }
           // Stored but no longer in the source.
           if (f->expire_after == 0) {
             rep.diff.removed.push_back(d.name + " " + std::string(key));
             from.erase(mine);
-            writes.emplace_back(std::string(key), std::move(from));
+            writes.add(key, from);
           } else if (mine->last_seen + f->expire_after <= now) {
             rep.diff.expired.push_back(d.name + " " + std::string(key));
             from.erase(mine);
-            writes.emplace_back(std::string(key), std::move(from));
+            writes.add(key, from);
           } else {
             ++rep.diff.lingering;
-            if (touched) writes.emplace_back(std::string(key), std::move(from));
+            if (touched) writes.add(key, from);
           }
           return core::Status::ok();
         });
     if (!s.is_ok()) return s;
     while (!not_modified && ni < now_entries.size()) add_new(now_entries[ni++], {});
-    for (auto& [key, from] : writes) {
-      const std::string k = db_key(d.name, key);
+    std::string k;
+    for (const PendingWrites::Item& w : writes.items) {
+      k = db_key(d.name, std::string_view(writes.arena).substr(w.key_off, w.key_len));
       MDB_val kv = val_of(k);
       int prc = 0;
-      if (from.empty()) {
+      if (w.val_len == 0) {
         prc = ::mdb_del(txn.txn, dbi, &kv, nullptr);
         if (prc == MDB_NOTFOUND) prc = 0;
       } else {
-        const std::vector<std::uint8_t> enc = encode_contributions(from);
-        MDB_val v = val_of(enc);
+        MDB_val v = val_of(std::string_view(writes.arena).substr(w.val_off, w.val_len));
         prc = ::mdb_put(txn.txn, dbi, &kv, &v, 0);
       }
       if (prc != 0) return lmdb_error("writing feed_entries", prc);
@@ -971,24 +1032,31 @@ core::Result<RenderReport> FeedStore::render(std::string_view dataset, std::int6
   rep.path = d->output;
   std::string out;
   if (d->members.empty()) {
-    auto all = entries(d->name);
-    if (!all.is_ok()) return all.status();
     out = header(*d, "feed entries", now);
+    // One pass over the keys in LMDB order: exclusions (`!` sorts before every name and
+    // address character) come first, so a listing of an excluded key is known when it comes.
     std::set<std::string> excluded;  // an exclusion wins over a listing of the same key
-    for (const StoredEntry& e : all.value())
-      if (e.key.starts_with("!") && winner(e.from, now) != nullptr) excluded.insert(e.key.substr(1));
-    for (const StoredEntry& e : all.value()) {
-      const Contribution* c = winner(e.from, now);
-      if (c == nullptr) continue;
-      if (e.key.starts_with("!")) {
-        out += e.key + "\n";
-        ++rep.excluded;
-        continue;
-      }
-      if (excluded.count(e.key) != 0) continue;
-      out += e.key + value_text(*d, c->a, c->txt) + "\n";
-      ++rep.listed;
-    }
+    TxnGuard txn;
+    const int rc = ::mdb_txn_begin(store_->env(), nullptr, MDB_RDONLY, &txn.txn);
+    if (rc != 0) return lmdb_error("mdb_txn_begin", rc);
+    core::Status s =
+        walk_dataset(txn.txn, store_->feed_entries_dbi(), d->name,
+                     [&](std::string_view key, std::span<const std::uint8_t> v) {
+                       auto from = decode_contributions(v);
+                       if (!from.is_ok()) return from.status();
+                       const Contribution* c = winner(from.value(), now);
+                       if (c == nullptr) return core::Status::ok();
+                       if (key.starts_with("!")) {
+                         excluded.emplace(key.substr(1));
+                         out.append(data_line_key(key)).push_back('\n');
+                         ++rep.excluded;
+                       } else if (excluded.empty() || excluded.count(std::string(key)) == 0) {
+                         out.append(data_line_key(key)).append(value_text(*d, c->a, c->txt)).push_back('\n');
+                         ++rep.listed;
+                       }
+                       return core::Status::ok();
+                     });
+    if (!s.is_ok()) return s;
     if (d->test_points) {
       out += "# RFC 5782 test points\n";
       switch (d->kind) {
@@ -1097,10 +1165,10 @@ core::Result<RenderReport> FeedStore::render(std::string_view dataset, std::int6
         for (const IpMember& m : members)
           if (m.matches(p)) b |= m.bit;
         if (b == 0) {
-          out += "!" + p.to_string() + "\n";
+          out += "!" + data_line_prefix(p) + "\n";
           ++rep.excluded;
         } else {
-          out += p.to_string() + multi_value(*d, names, b) + "\n";
+          out += data_line_prefix(p) + multi_value(*d, names, b) + "\n";
           ++rep.listed;
         }
       }

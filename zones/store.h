@@ -7,7 +7,9 @@
 // index). A generation is committed in ONE write transaction: its new images, the
 // generation record naming every dataset's image (new or carried over), and the deletion
 // of images no longer named. LMDB's copy-on-write B-tree makes that atomic: a crash at any
-// moment leaves the previous generation whole.
+// moment leaves the previous generation whole. Two more, `feed_entries` and `feed_meta`
+// (schema 2), hold feed entries with provenance; feeds::FeedStore reads and writes them in
+// its own transactions on env().
 //
 // Reading: open_generation() starts a read-only transaction and returns a Generation
 // that holds it; datasets opened from it serve from the mapped image bytes and keep the

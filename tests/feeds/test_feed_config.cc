@@ -158,6 +158,8 @@ TEST_CASE("feed config: mistakes are reported with file and line", "[feed_config
   CHECK(error_of(ds + "\n[[feed]]\nname = \"f\"\ndataset = \"d\"\nformat = \"plain\"\n") ==
         "feeds.toml:7: feed f: missing `source' (a file or an http(s) URL)");
   CHECK(error_of(ds + ds) == "feeds.toml:6: dataset d is defined twice");
+  CHECK(error_of("[[dataset]]\nname = \"d\"\ntype = \"dnset\"\nzone = \"bad..zone\"\noutput = \"o\"\n") ==
+        "feeds.toml:4: dataset d: invalid zone: empty label in `bad..zone'");
   CHECK(error_of(ds + "value = \"127.0.0.300\"\n") ==
         "feeds.toml:1: dataset d: invalid A value `127.0.0.300'");
   CHECK(error_of("[[dataset]]\nname = \"m\"\ntype = \"dnset\"\nzone = \"m\"\noutput = \"m\"\nmembers = [ { "

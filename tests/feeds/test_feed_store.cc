@@ -285,6 +285,13 @@ TEST_CASE("feed store: the shipped feeds import offline and serve their test poi
 TEST_CASE("feed store: a re-import of a changed source commits the diff", "[feed_store]") {
   Env env(dataset("names", "dnset") + feed("f", "\"names\"", "list.txt", "plain", "max_shrink = 1.0"));
   env.dir.write("list.txt", "a.example\nb.example\nc.example\n");
+  // The same file named by a file:// URL reads the same.
+  {
+    Env other(dataset("names", "dnset") +
+              feed("u", "\"names\"", "file://" + env.dir.file("list.txt"), "plain", "max_shrink = 1.0"));
+    CHECK(other.import("u", kT0).source_used == env.dir.file("list.txt"));
+    CHECK(other.keys("names") == std::vector<std::string>{"a.example", "b.example", "c.example"});
+  }
   ImportReport r1 = env.import("f", kT0);
   CHECK(sorted(r1.diff.added) ==
         std::vector<std::string>{"names a.example", "names b.example", "names c.example"});
@@ -489,8 +496,10 @@ TEST_CASE("feed store: rendered files load and answer, with test points and excl
   REQUIRE(
       env.fs->apply("v4", {"10.0.0.0/8", "!10.1.0.0/16", "10.1.2.0/24 :127.0.0.3:third"}, {}, "update:k", kT0)
           .is_ok());
-  REQUIRE(env.fs->apply("v6", {"2001:db8::/32"}, {}, "update:k", kT0).is_ok());
+  REQUIRE(env.fs->apply("v6", {"2001:db8::/32", "::ffff:192.0.2.0/120"}, {}, "update:k", kT0).is_ok());
   for (const std::string d : {"names", "v4", "v6"}) REQUIRE(env.fs->render(d, kT0).is_ok());
+  // A v4-mapped prefix is written in hex groups: rbldnsd's ip6trie reads no dotted tail.
+  CHECK(env.read("v6.ip6trie").find("\n0:0:0:0:0:ffff:c000:200/120\n") != std::string::npos);
   CHECK(env.read("names.dnset")
             .find("$SOA 3600 ns.example. hm.example. 0 600 300 86400 60\n$NS 3600 ns.example.\n"
                   ":127.0.0.4:Listed: $\n") != std::string::npos);
@@ -512,6 +521,8 @@ TEST_CASE("feed store: rendered files load and answer, with test points and excl
         std::vector<std::string>{"127.0.0.2"});
   CHECK(answer_a(*snap, fastrbl::test::nibbles("0000:0000:0000:0000:0000:ffff:7f00:0002") + ".v6.example")
             .empty());
+  CHECK(answer_a(*snap, fastrbl::test::nibbles("0000:0000:0000:0000:0000:ffff:c000:0207") + ".v6.example") ==
+        std::vector<std::string>{"127.0.0.2"});
   // The render is atomic: no temporary file is left behind.
   for (const auto& e : std::filesystem::directory_iterator(env.dir.path()))
     CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);

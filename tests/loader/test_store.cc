@@ -159,37 +159,61 @@ TEST_CASE("store: an old generation stays readable while held, then its image is
 }
 
 TEST_CASE("store: another schema version is refused with a clear message", "[store]") {
-  TempDir dir;
-  const std::string db = dir.file("db");
-  open_store(db);
-  {
-    // Rewrite the schema record as a future version would.
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 4);
-    REQUIRE(mdb_env_open(env, db.c_str(), 0, 0640) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi meta = 0;
-    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
-    zones::ByteWriter w;
-    w.str("fastrbl-lmdb");
-    w.u32(999);
-    w.u32(zones::kImageFormat);
-    w.u32(0x01020304);
-    std::string key = "schema";
-    MDB_val k{key.size(), key.data()};
-    MDB_val v{w.bytes().size(), const_cast<std::uint8_t*>(w.bytes().data())};
-    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
+  // 1: a store of the first schema (no feed tables), which this build refuses without
+  // creating anything in it; 999: a future one.
+  for (const std::uint32_t version : {1u, 999u}) {
+    INFO("schema version " << version);
+    TempDir dir;
+    const std::string db = dir.file("db");
+    open_store(db);
+    {
+      // Rewrite the schema record as that version wrote it.
+      MDB_env* env = nullptr;
+      REQUIRE(mdb_env_create(&env) == 0);
+      mdb_env_set_maxdbs(env, 8);
+      REQUIRE(mdb_env_open(env, db.c_str(), 0, 0640) == 0);
+      MDB_txn* txn = nullptr;
+      REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+      MDB_dbi meta = 0;
+      REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+      if (version == 1) {
+        for (const char* name : {"feed_entries", "feed_meta"}) {
+          MDB_dbi d = 0;
+          REQUIRE(mdb_dbi_open(txn, name, 0, &d) == 0);
+          REQUIRE(mdb_drop(txn, d, 1) == 0);
+        }
+      }
+      zones::ByteWriter w;
+      w.str("fastrbl-lmdb");
+      w.u32(version);
+      w.u32(zones::kImageFormat);
+      w.u32(0x01020304);
+      std::string key = "schema";
+      MDB_val k{key.size(), key.data()};
+      MDB_val v{w.bytes().size(), const_cast<std::uint8_t*>(w.bytes().data())};
+      REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+      REQUIRE(mdb_txn_commit(txn) == 0);
+      mdb_env_close(env);
+    }
+    auto s = zones::Store::open({db});
+    REQUIRE_FALSE(s.is_ok());
+    CHECK(std::string(s.status().message()) ==
+          "LMDB store " + db + " has schema version " + std::to_string(version) +
+              " (image format 1); this fastrbl uses schema version 2 (image format 1): "
+              "recompile into a new directory (fastrblctl compile --db DIR) or remove this one");
+    if (version == 1) {
+      MDB_env* env = nullptr;
+      REQUIRE(mdb_env_create(&env) == 0);
+      mdb_env_set_maxdbs(env, 8);
+      REQUIRE(mdb_env_open(env, db.c_str(), MDB_RDONLY, 0640) == 0);
+      MDB_txn* txn = nullptr;
+      REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+      MDB_dbi d = 0;
+      CHECK(mdb_dbi_open(txn, "feed_entries", 0, &d) == MDB_NOTFOUND);
+      mdb_txn_abort(txn);
+      mdb_env_close(env);
+    }
   }
-  auto s = zones::Store::open({db});
-  REQUIRE_FALSE(s.is_ok());
-  CHECK(std::string(s.status().message()) ==
-        "LMDB store " + db +
-            " has schema version 999 (image format 1); this fastrbl uses schema version 2 (image format 1): "
-            "recompile into a new directory (fastrblctl compile --db DIR) or remove this one");
 }
 
 TEST_CASE("store: a read-only open of a missing or empty store says so", "[store]") {
