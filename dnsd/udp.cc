@@ -125,12 +125,12 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
       continue;
     }
     const auto* q = static_cast<const std::uint8_t*>(in_iov_[i].iov_base);
-    // What answer() reads of a longer query is its first kMaxQuerySize bytes; the
-    // statistics and the query log see the real length.
+    // A longer datagram is cut to the slot: answer() reads only kMaxQuerySize bytes of a
+    // query anyway (and the statistics count at most that much).
     const std::span<const std::uint8_t> query(q, real_len < kRecvSlot ? real_len : kRecvSlot);
-    const std::size_t stat_len = real_len;
     const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
-    if (ctx_.non_query.take != nullptr && real_len > 2 && (q[2] & core::kOpcodeMask) != 0 &&
+    if (ctx_.non_query.take != nullptr && (q[2] & core::kOpcodeMask) != 0 && real_len > 2 &&
+        real_len <= kRecvSlot &&  // only whole messages are handed off
         ctx_.non_query.take(ctx_.non_query.arg, ctx_.index, s.fd, query, peer, peer_len)) {
       ctx_.stats.udp_handed_off.add();
       continue;
@@ -139,7 +139,7 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
     AnswerInfo info;
     const std::size_t len = answer(*ctx_.snapshot, *ctx_.answer_config, query, std::span(o, kUdpOutSize),
                                    Transport::kUdp, peer, ctx_.state, &info);
-    ctx_.account(query, stat_len, info, len, peer);
+    ctx_.account(query, info, len, peer);
     if (len == 0) {
       ctx_.stats.udp_dropped.add();
       continue;

@@ -13,13 +13,16 @@
 // EAGAIN. The snapshot is adopted once per batch (snapshot_holder.h). A short send or
 // EAGAIN is retried once; what still does not go is dropped and counted.
 //
-// Sizes: a slot holds kMaxQuerySize bytes, all that answer() ever reads of a query (as
-// rbldnsd); recvmmsg gets MSG_TRUNC, so a longer datagram is still counted at its real
-// length in the statistics. Replies go to the address each datagram came from (the
-// receive slot's own sockaddr, not a copy).
+// Sizes: a slot holds kMaxEdnsPayload (4096) bytes: answer() reads only the first
+// kMaxQuerySize (2048) of a query (as rbldnsd), and a message handed off whole (below)
+// may be as large as the largest EDNS payload we honour. recvmmsg gets MSG_TRUNC, so a
+// longer datagram is known as such (it is answered from its first bytes, never handed
+// off). Replies go to the address each datagram came from (the receive slot's own
+// sockaddr, not a copy).
 //
 // Messages whose opcode is not QUERY go to WorkerContext::non_query when one is set
-// (the hand-off hook, worker_context.h); otherwise answer() replies NOTIMP as before.
+// (the hand-off hook, worker_context.h) and the whole message fits its slot; otherwise
+// answer() replies NOTIMP as before.
 //
 // Memory: every buffer (receive and output slots, addresses, iovecs, mmsghdrs) is
 // allocated once, in the constructor; the receive path allocates nothing. Ownership:
@@ -43,9 +46,9 @@ namespace fastrbl::dnsd {
 
 class UdpIo {
  public:
-  static constexpr std::size_t kBatch = 64;                      // datagrams per recvmmsg
-  static constexpr std::size_t kRecvSlot = core::kMaxQuerySize;  // bytes read of each
-  static constexpr std::size_t kMaxBatchesPerWake = 16;          // then back to the loop
+  static constexpr std::size_t kBatch = 64;                        // datagrams per recvmmsg
+  static constexpr std::size_t kRecvSlot = core::kMaxEdnsPayload;  // bytes read of each
+  static constexpr std::size_t kMaxBatchesPerWake = 16;            // then back to the loop
 
   explicit UdpIo(WorkerContext& ctx);
   ~UdpIo();

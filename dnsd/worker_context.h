@@ -54,13 +54,7 @@ struct WorkerContext {
   /// if one was made. `reply_len` is answer()'s result. Allocation-free.
   void account(std::span<const std::uint8_t> query, const AnswerInfo& info, std::size_t reply_len,
                const sockaddr* peer) noexcept {
-    account(query, query.size(), info, reply_len, peer);
-  }
-  /// The same, for a query of which only the first bytes were read: `query_len` is the
-  /// length received, counted in the statistics.
-  void account(std::span<const std::uint8_t> query, std::size_t query_len, const AnswerInfo& info,
-               std::size_t reply_len, const sockaddr* peer) noexcept {
-    counters->count(info, query_len, reply_len);
+    counters->count(info, query.size(), reply_len);
     if (query_log == nullptr || reply_len == 0 || !info.parsed) return;
     LogEntry e;
     e.time = std::time(nullptr);
