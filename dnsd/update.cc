@@ -462,7 +462,7 @@ core::Result<std::size_t> UpdateProcessor::heal(const std::shared_ptr<zones::Sto
 UpdateService::UpdateService(std::unique_ptr<UpdateProcessor> p)
     : processor_(std::move(p)), queue_(kMaxQueued), working_(kMaxQueued) {
   for (std::vector<Pending>* v : {&queue_, &working_})
-    for (Pending& slot : *v) slot.bytes.reserve(core::kMaxQuerySize);
+    for (Pending& slot : *v) slot.bytes.reserve(core::kMaxEdnsPayload);
 }
 
 UpdateService::~UpdateService() = default;
@@ -511,9 +511,9 @@ bool UpdateService::take(void* arg, std::size_t /*worker*/, int fd, std::span<co
   if (message.size() < core::kHeaderSize || ((message[2] & core::kOpcodeMask) >> 3) != kOpcodeUpdate)
     return false;  // other opcodes: the worker answers them as before (NOTIMP)
   auto* self = static_cast<UpdateService*>(arg);
-  if (message.size() > core::kMaxQuerySize || peer_len > sizeof(sockaddr_storage)) return true;  // dropped
   std::lock_guard<std::mutex> lock(self->mu_);
-  if (self->closed_ || self->queued_ == kMaxQueued) {
+  if (self->closed_ || self->queued_ == kMaxQueued || message.size() > core::kMaxEdnsPayload ||
+      peer_len > sizeof(sockaddr_storage)) {
     ++self->dropped_;
     return true;
   }

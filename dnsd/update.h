@@ -148,9 +148,9 @@ class UpdateService {
   bool started_ = false;
   std::set<std::string> dirty_;  // datasets changed since the last render (control thread)
   std::mutex mu_;
-  // kMaxQueued slots each, every slot's bytes reserved for core::kMaxQuerySize once, so
-  // that take() copies without allocating. queue_[0, queued_) is guarded by mu_; drain()
-  // swaps the two vectors (and the counts) under it and works on working_ outside it.
+  // kMaxQueued slots each, every slot's bytes reserved for core::kMaxEdnsPayload (a worker's receive slot)
+  // once, so that take() copies without allocating. queue_[0, queued_) is guarded by mu_; drain() swaps the
+  // two vectors (and the counts) under it and works on working_ outside it.
   std::vector<Pending> queue_;
   std::size_t queued_ = 0;
   std::vector<Pending> working_;

@@ -17,6 +17,7 @@ Needs nsupdate (bind9-dnsutils), /usr/sbin/rbldnsd for the reference rows. Run a
 both servers drop to nobody.
 """
 import argparse
+import atexit
 import os
 import shutil
 import signal
@@ -67,8 +68,20 @@ def mem(pid):
     return out
 
 
+STARTED = []  # servers this script started: stopped (by PID) at exit, whatever happens
+
+
+@atexit.register
+def stop_started():
+    for p in STARTED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def start(cmd, port, name):
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    STARTED.append(p)
     if wait_until(port, name, True, 120) is None:
         p.kill()
         sys.exit(f"{cmd[0]} did not answer")
@@ -149,7 +162,17 @@ def main():
     base = open("rbl.dnset").read()
     start_stamp = int(os.stat("rbl.dnset").st_mtime)
     rb_ms = []
-    for i in range(a.rounds):
+    try:
+        measure_rbldnsd(rb, rport, base, start_stamp, a.rounds, rb_ms)
+        print(f"rbldnsd rewrite + SIGHUP -> answered: {summary(rb_ms)}")
+        print(f"memory (MB): fastrbld {fm}; rbldnsd {mem(rb.pid)}")
+    finally:
+        rb.send_signal(signal.SIGTERM)
+        rb.wait()
+
+
+def measure_rbldnsd(rb, rport, base, start_stamp, rounds, rb_ms):
+    for i in range(rounds):
         t0 = time.monotonic()
         with open("rbl.tmp", "w") as f:
             f.write(base + f"rbnew{i}.example :127.0.0.3:\n")
@@ -161,11 +184,9 @@ def main():
         os.rename("rbl.tmp", "rbl.dnset")
         rb.send_signal(signal.SIGHUP)
         t2 = wait_until(rport, f"rbnew{i}.example.dbl.example", True)
+        if t2 is None:
+            raise SystemExit(f"rbldnsd did not answer rbnew{i} within 10 s")
         rb_ms.append((t2 - t0) * 1000)
-    print(f"rbldnsd rewrite + SIGHUP -> answered: {summary(rb_ms)}")
-    print(f"memory (MB): fastrbld {fm}; rbldnsd {mem(rb.pid)}")
-    rb.send_signal(signal.SIGTERM)
-    rb.wait()
 
 
 if __name__ == "__main__":
