@@ -21,6 +21,7 @@
 #include "dnsd/store_reload.h"
 #include "dnsd/systemd.h"
 #include "dnsd/update.h"
+#include "feeds/feed_config.h"
 #include "loader/load.h"
 #include "loader/reload.h"
 #include "loader/store_load.h"
@@ -147,6 +148,17 @@ fastrbl::core::Result<FromStore> load_from_store(const dnsd::Config& config,
   return FromStore{loaded.value().snapshot, std::move(store).value(), loaded.value().generation};
 }
 
+// The zones of the feed datasets, unless a zone spec already names the dataset's file.
+void add_feed_zones(const fastrbl::feeds::FeedConfig& feeds, dnsd::Config& config) {
+  for (const fastrbl::feeds::DatasetDef& d : feeds.datasets) {
+    bool named = false;
+    for (const std::string& z : config.zones) named = named || z.find(d.output) != std::string::npos;
+    if (!named)
+      config.zones.push_back(d.zone + ":" + std::string(fastrbl::feeds::dataset_kind_name(d.kind)) + ":" +
+                             d.output);
+  }
+}
+
 // --feeds (docs/UPDATE.md): the feed config and TSIG keys, the LMDB store its entries live
 // in (--db, else the default state directory), every dataset file rendered again if it no
 // longer matches the store (a crash between an update's commit and its render heals
@@ -161,13 +173,7 @@ fastrbl::core::Result<std::unique_ptr<dnsd::UpdateService>> open_feeds(
   if (!updates.is_ok()) return updates.status();
   auto healed = updates.value()->processor().heal(*store, std::time(nullptr));
   if (!healed.is_ok()) return healed.status();
-  for (const fastrbl::feeds::DatasetDef& d : updates.value()->processor().config().datasets) {
-    bool named = false;
-    for (const std::string& z : config.zones) named = named || z.find(d.output) != std::string::npos;
-    if (!named)
-      config.zones.push_back(d.zone + ":" + std::string(fastrbl::feeds::dataset_kind_name(d.kind)) + ":" +
-                             d.output);
-  }
+  add_feed_zones(updates.value()->processor().config(), config);
   return std::move(updates).value();
 }
 
@@ -177,7 +183,14 @@ int run(int argc, char** argv) {
   for (const std::string& e : parsed.errors) FASTRBL_LOG_ERROR("%s", e.c_str());
   if (!parsed.run) return parsed.exit_code;
   dnsd::Config& config = parsed.config;  // --feeds may add zones
-  if (config.dump) return dump(config);
+  if (config.dump) {                     // with --feeds, its zones too (as rendered: the store is not opened)
+    if (!config.feeds.empty()) {
+      auto feeds = fastrbl::feeds::load_feed_config(config.feeds);
+      if (!feeds.is_ok()) return fatal(feeds.status());
+      add_feed_zones(feeds.value(), config);
+    }
+    return dump(config);
+  }
 
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();

@@ -198,6 +198,25 @@ TEST_CASE("update: nsupdate add and delete are answered within 1 s and survive a
   CHECK(again.count("names.dnset did not match the LMDB feed entries: rendered again") == 1);
 }
 
+TEST_CASE("update: fastrbld -d --feeds dumps the feed zones as rendered", "[update]") {
+  FeedDir fd;
+  {
+    ServerProcess server(fd.options());
+    const RunResult r = nsupdate(fd, {"-k", fd.dir + "/keys.conf"}, server.port(),
+                                 "zone dbl.example\nupdate add dumped.com.dbl.example 300 A 127.0.0.3\n");
+    REQUIRE(r.exit_code == 0);
+    CHECK(until(server.endpoint(), "dumped.com.dbl.example",
+                [](const Answer& a) { return a.a == std::vector<std::string>{"127.0.0.3"}; }) >= 0);
+    CHECK(server.stop() == 0);
+  }
+  const RunResult d = run_fastrbld({"-d", "--feeds", fd.dir + "/feeds.toml"}, fd.dir);
+  INFO(d.err);
+  CHECK(d.exit_code == 0);
+  CHECK(d.out.find("$ORIGIN\tdbl.example.") != std::string::npos);
+  CHECK(d.out.find("\ndumped.com\tA\t127.0.0.3") != std::string::npos);
+  CHECK(d.out.find("$ORIGIN\tips.example.") != std::string::npos);
+}
+
 TEST_CASE("update: bad key, bad secret, unsigned, stale and out-of-zone updates change nothing", "[update]") {
   FeedDir fd;
   ServerProcess server(fd.options());
