@@ -194,13 +194,14 @@ std::string push_usage() {
              "it; the first key, or --key-name) over UDP to ADDR (port 53 by default; [v6]:port), at most\n"
              "about 1200 bytes each, one entry kind per message; each is one transaction on the server and\n"
              "must be answered NOERROR, else the push stops there (earlier messages stay applied).\n"
-             "Without --server: applied to the LMDB store (--db, default ") +
-         zones::default_store_dir() + ") in one transaction per dataset\n" +
-         "of the feed config (--config, default " + kDefaultConfig +
-         "), whose files are then rendered; there KEY may also\n"
-         "be a prefix (1.2.3.0/24), a .suffix or an !exclusion. fastrbld serves the change at its next "
-         "reload\n"
-         "check. Exit status: 0 all applied, 1 refused or failed, 2 usage.\n";
+             "Without --server: applied to the LMDB store in one transaction per dataset of the feed "
+             "config,\n"
+             "with the origin update:local, then the datasets are rendered (fastrbld serves the change at "
+             "its\n"
+             "next reload check); there KEY may also be a prefix (1.2.3.0/24), a .suffix or an !exclusion.\n"
+             "  --db DIR       default ") +
+         zones::default_store_dir() + "\n  --config FILE  default " + kDefaultConfig +
+         "\nExit status: 0 all applied, 1 refused or failed, 2 usage.\n";
 }
 
 struct Server {

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <netinet/in.h>
 #include <string>
@@ -301,6 +302,19 @@ TEST_CASE("update: fastrblctl feed push round trip", "[update][push]") {
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("refused: NOTAUTH (TSIG error 16)") != std::string::npos);
   CHECK(ask(ep, "three.com.dbl.example").rcode == LDNS_RCODE_NXDOMAIN);
+  // Locally (--db, no --server): a prefix, which has no DNS name; served after SIGHUP.
+  write_file(fd.dir + "/batch3.txt", "add 10.0.0.0/8 127.0.0.9\n");
+  r = run_program(ctl,
+                  {"feed", "push", "--zone", "ips.example", "--config", fd.dir + "/feeds.toml", "--db",
+                   fd.dir + "/db", fd.dir + "/batch3.txt"},
+                  fd.dir);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("dataset ips: 1 added, 0 deleted") != std::string::npos);
+  ::kill(server.pid(), SIGHUP);
+  CHECK(until(
+            ep, "1.2.3.10.ips.example",
+            [](const Answer& a) { return a.a == std::vector<std::string>{"127.0.0.9"}; }, 5000) >= 0);
   // Usage errors: exit 2.
   r = run_program(ctl, {"feed", "push", "--server", "127.0.0.1:53", fd.dir + "/batch2.txt"}, fd.dir);
   CHECK(r.exit_code == 2);
