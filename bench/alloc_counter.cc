@@ -1,6 +1,7 @@
 #include "bench/alloc_counter.h"
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -11,13 +12,10 @@ namespace {
 constinit thread_local std::uint64_t t_allocations = 0;
 std::atomic<bool> g_failure{false};
 
-void* allocate(std::size_t size) noexcept {
-  ++t_allocations;
-  return std::malloc(size == 0 ? 1 : size);
-}
+// operator new goes through malloc below, which counts.
+void* allocate(std::size_t size) noexcept { return std::malloc(size == 0 ? 1 : size); }
 
 void* allocate_aligned(std::size_t size, std::align_val_t align) noexcept {
-  ++t_allocations;
   const auto a = static_cast<std::size_t>(align);
   const std::size_t rounded = (size + a - 1) / a * a;  // aligned_alloc wants a multiple
   return std::aligned_alloc(a, rounded == 0 ? a : rounded);
@@ -52,6 +50,48 @@ void require_no_allocs(benchmark::State& state, std::uint64_t start) {
 bool allocation_failure() noexcept { return g_failure; }
 
 }  // namespace fastrbl::bench
+
+// malloc and its relatives, replaced (glibc supports this: the program's definitions win
+// over libc's for every caller, C libraries such as ldns and CRoaring included) and
+// forwarded to glibc's own allocator under its exported __libc_* names, so that C code
+// that allocates is counted too. Every call that returns new memory counts one.
+extern "C" {
+void* __libc_malloc(std::size_t size);
+void* __libc_calloc(std::size_t n, std::size_t size);
+void* __libc_realloc(void* p, std::size_t size);
+void* __libc_memalign(std::size_t align, std::size_t size);
+void __libc_free(void* p);
+
+void* malloc(std::size_t size) {
+  ++t_allocations;
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t n, std::size_t size) {
+  ++t_allocations;
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t size) {
+  ++t_allocations;
+  return __libc_realloc(p, size);
+}
+void* memalign(std::size_t align, std::size_t size) {
+  ++t_allocations;
+  return __libc_memalign(align, size);
+}
+void* aligned_alloc(std::size_t align, std::size_t size) {
+  ++t_allocations;
+  return __libc_memalign(align, size);
+}
+int posix_memalign(void** out, std::size_t align, std::size_t size) {
+  if (align < sizeof(void*) || (align & (align - 1)) != 0) return EINVAL;
+  ++t_allocations;
+  void* p = __libc_memalign(align, size);
+  if (p == nullptr) return ENOMEM;
+  *out = p;
+  return 0;
+}
+void free(void* p) { __libc_free(p); }
+}
 
 // The replaceable global allocation functions ([new.delete]), every form.
 void* operator new(std::size_t size) { return checked(allocate(size)); }

@@ -1,10 +1,11 @@
 #pragma once
 // Heap allocation counting for the micro-benchmarks (STYLE.md 13 and 37).
 //
-// alloc_counter.cc replaces every form of the global operator new and delete in the
-// binary it is linked into; each allocation bumps a per-thread counter, so a benchmark
-// reads how many allocations its own loop made, unaffected by other threads. Counting
-// covers C++ allocations only: memory a C library takes with malloc directly is not seen.
+// alloc_counter.cc replaces malloc, calloc, realloc, the aligned forms and free, and every
+// form of the global operator new and delete (which go through malloc), in the binary it
+// is linked into; each allocation bumps a per-thread counter, so a benchmark reads how
+// many allocations its own loop made, unaffected by other threads. C libraries that call
+// malloc (ldns, CRoaring) are counted too. glibc only (it forwards to __libc_malloc).
 // Thread safety: the counter is thread_local; reading it is only meaningful on the
 // thread that runs the measured code.
 
@@ -14,7 +15,7 @@
 
 namespace fastrbl::bench {
 
-/// Heap allocations (operator new, all forms) made by the calling thread so far.
+/// Heap allocations (malloc and its relatives, operator new, all forms) made by the calling thread so far.
 std::uint64_t thread_allocations() noexcept;
 
 /// Sets the "allocs/op" counter of `state`: allocations made by this thread since

@@ -19,7 +19,8 @@
 // taken after malloc_trim(0) on both sides so that the loader's freed temporaries do not
 // count; one dataset is held at a time), load_s, load_Mlines/s and load_MB/s (that one
 // load).
-// BM_Load/<type>: load_dataset() of the same file, repeated; lines/s (items) and MB/s.
+// BM_Load/<type>: load_dataset() of the same file, repeated; lines/s (items), MB/s and
+// allocs/line (heap allocations of the whole load per data line).
 
 #include "bench/alloc_counter.h"
 #include "bench/query_packet.h"
@@ -381,6 +382,7 @@ void BM_Load(benchmark::State& state, Kind k) {
     return;
   }
   const KindInfo& ki = info(k);
+  const std::uint64_t start = fastrbl::bench::thread_allocations();
   for (auto _ : state) {
     auto r = load_file(ki, l->file);
     if (!r.is_ok()) {
@@ -389,8 +391,12 @@ void BM_Load(benchmark::State& state, Kind k) {
     }
     benchmark::DoNotOptimize(r.value().dataset.get());
   }
+  const std::uint64_t allocs = fastrbl::bench::thread_allocations() - start;
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(l->lines));
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(l->file_bytes));
+  // Heap allocations (malloc and new, the whole load) per data line.
+  state.counters["allocs/line"] = static_cast<double>(allocs) / static_cast<double>(state.iterations()) /
+                                  static_cast<double>(l->lines == 0 ? 1 : l->lines);
 }
 
 void register_all() {

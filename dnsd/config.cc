@@ -150,7 +150,7 @@ bool apply_file_with_plus(const char* arg, std::string* file, bool* plus) {
 }
 
 // The table. Order = help order (rbldnsd's, then the long options).
-const std::array<OptionSpec, 28> kOptionTable = {{
+const std::array<OptionSpec, 30> kOptionTable = {{
     {'u', nullptr, "user[:group]", nullptr, false, true,
      "run as this user:group (required when started as root, else user rbldns is used)",
      [](ParseState& st, const char* a) {
@@ -272,6 +272,22 @@ const std::array<OptionSpec, 28> kOptionTable = {{
      [](ParseState& st, const char* a) {
        if (*a == '\0') return fail(st, "invalid --db value `' (a directory is needed)");
        st.config.db = a;
+       return true;
+     }},
+    {'\0', "feeds", "FILE", nullptr, false, true,
+     "the feed config (TOML): its datasets are rendered from the LMDB store (--db, or the default state "
+     "directory) at start when their files are stale; DNS UPDATE changes them (--update-keys)",
+     [](ParseState& st, const char* a) {
+       if (*a == '\0') return fail(st, "invalid --feeds value `' (a file is needed)");
+       st.config.feeds = a;
+       return true;
+     }},
+    {'\0', "update-keys", "FILE", nullptr, false, true,
+     "accept DNS UPDATE (RFC 2136) signed with these TSIG keys (tsig-keygen's format, hmac-sha256) for "
+     "the zones of --feeds (docs/UPDATE.md); without it UPDATE is answered NOTIMP",
+     [](ParseState& st, const char* a) {
+       if (*a == '\0') return fail(st, "invalid --update-keys value `' (a file is needed)");
+       st.config.update_keys = a;
        return true;
      }},
 }};
@@ -472,7 +488,11 @@ ParseResult parse_command_line(int argc, char* argv[]) {
     return exit_with(st, 1);
   }
   for (int i = optind; i < argc; ++i) st.config.zones.emplace_back(argv[i]);
-  if (st.config.zones.empty()) {
+  if (!st.config.update_keys.empty() && st.config.feeds.empty()) {
+    st.errors.emplace_back("--update-keys needs --feeds (the zones that accept updates)");
+    return exit_with(st, 1);
+  }
+  if (st.config.zones.empty() && st.config.feeds.empty()) {  // --feeds brings its zones
     st.errors.emplace_back("no zone(s) to service specified (-h for help)");
     return exit_with(st, 1);
   }

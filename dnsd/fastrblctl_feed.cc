@@ -1,5 +1,6 @@
 #include "dnsd/fastrblctl_feed.h"
 
+#include "dnsd/feed_push.h"
 #include "feeds/feed_config.h"
 #include "feeds/feed_store.h"
 #include "zones/store.h"
@@ -38,6 +39,7 @@ std::string feed_usage() {
              "       fastrblctl feed list\n"
              "       fastrblctl feed show FEED...\n"
              "       fastrblctl feed zones\n"
+             "       fastrblctl feed push --zone ZONE [--server ADDR[:PORT] --key FILE] FILE\n"
              "common options: --config FILE (default ") +
          kDefaultConfig + "), --db DIR (default: " + zones::default_store_dir() +
          "),\n"
@@ -56,6 +58,8 @@ std::string feed_usage() {
          "  list     one line per feed: datasets, source, last import, entries, last error\n"
          "  show     a feed's definition and its stored import record\n"
          "  zones    the fastrbld zone specs (zone:type:file) that serve the rendered files\n"
+         "  push     add and delete entries (add KEY [VALUE] / del KEY lines): DNS UPDATE with TSIG to a\n"
+         "           server, or straight into the store (fastrblctl feed push --help)\n"
          "  --now T  (testing) take unix time T as the current time\n";
 }
 
@@ -256,6 +260,7 @@ int feed_main(int argc, char** argv) {
     std::fputs(feed_usage().c_str(), stdout);
     return 0;
   }
+  if (a.sub == "push") return feed_push_main(argc, argv);  // its own options (dnsd/feed_push.h)
   if (a.sub != "import" && a.sub != "render" && a.sub != "list" && a.sub != "show" && a.sub != "zones")
     return usage_error("unknown subcommand `" + a.sub + "'");
   enum { kConfig = 256, kDb, kOutputDir, kOffline, kDryRun, kNow };

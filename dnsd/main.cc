@@ -20,6 +20,8 @@
 #include "dnsd/server.h"
 #include "dnsd/store_reload.h"
 #include "dnsd/systemd.h"
+#include "dnsd/update.h"
+#include "feeds/feed_config.h"
 #include "loader/load.h"
 #include "loader/reload.h"
 #include "loader/store_load.h"
@@ -115,9 +117,12 @@ struct FromStore {
   std::uint64_t generation = 0;
 };
 
-fastrbl::core::Result<FromStore> load_from_store(const dnsd::Config& config) {
+fastrbl::core::Result<FromStore> load_from_store(const dnsd::Config& config,
+                                                 std::shared_ptr<fastrbl::zones::Store> opened) {
   const loader::LoadOptions options = load_options(config);
-  auto store = fastrbl::zones::Store::open({config.db});
+  // One environment per process: the feed store's, when --feeds opened the same directory.
+  auto store = opened ? fastrbl::core::Result<std::shared_ptr<fastrbl::zones::Store>>(std::move(opened))
+                      : fastrbl::zones::Store::open({config.db});
   if (!store.is_ok()) {
     FASTRBL_LOG_WARN("%.*s; loading the data files without the store",
                      static_cast<int>(store.status().message().size()), store.status().message().data());
@@ -143,13 +148,49 @@ fastrbl::core::Result<FromStore> load_from_store(const dnsd::Config& config) {
   return FromStore{loaded.value().snapshot, std::move(store).value(), loaded.value().generation};
 }
 
+// The zones of the feed datasets, unless a zone spec already names the dataset's file.
+void add_feed_zones(const fastrbl::feeds::FeedConfig& feeds, dnsd::Config& config) {
+  for (const fastrbl::feeds::DatasetDef& d : feeds.datasets) {
+    bool named = false;
+    for (const std::string& z : config.zones) named = named || z.find(d.output) != std::string::npos;
+    if (!named)
+      config.zones.push_back(d.zone + ":" + std::string(fastrbl::feeds::dataset_kind_name(d.kind)) + ":" +
+                             d.output);
+  }
+}
+
+// --feeds (docs/UPDATE.md): the feed config and TSIG keys, the LMDB store its entries live
+// in (--db, else the default state directory), every dataset file rendered again if it no
+// longer matches the store (a crash between an update's commit and its render heals
+// here), and the feed zones added to the served ones unless a zone spec names the file.
+fastrbl::core::Result<std::unique_ptr<dnsd::UpdateService>> open_feeds(
+    dnsd::Config& config, std::shared_ptr<fastrbl::zones::Store>* store) {
+  const std::string dir = config.db.empty() ? fastrbl::zones::default_store_dir() : config.db;
+  auto opened = fastrbl::zones::Store::open({dir});
+  if (!opened.is_ok()) return opened.status();
+  *store = opened.value();
+  auto updates = dnsd::UpdateService::create(config.feeds, config.update_keys, std::move(opened).value());
+  if (!updates.is_ok()) return updates.status();
+  auto healed = updates.value()->processor().heal(*store, std::time(nullptr));
+  if (!healed.is_ok()) return healed.status();
+  add_feed_zones(updates.value()->processor().config(), config);
+  return std::move(updates).value();
+}
+
 int run(int argc, char** argv) {
   dnsd::ParseResult parsed = dnsd::parse_command_line(argc, argv);
   write_stdout(parsed.out);
   for (const std::string& e : parsed.errors) FASTRBL_LOG_ERROR("%s", e.c_str());
   if (!parsed.run) return parsed.exit_code;
-  const dnsd::Config& config = parsed.config;
-  if (config.dump) return dump(config);
+  dnsd::Config& config = parsed.config;  // --feeds may add zones
+  if (config.dump) {                     // with --feeds, its zones too (as rendered: the store is not opened)
+    if (!config.feeds.empty()) {
+      auto feeds = fastrbl::feeds::load_feed_config(config.feeds);
+      if (!feeds.is_ok()) return fatal(feeds.status());
+      add_feed_zones(feeds.value(), config);
+    }
+    return dump(config);
+  }
 
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
@@ -184,11 +225,19 @@ int run(int argc, char** argv) {
   s = dnsd::drop_privileges(identity.value());
   if (!s.is_ok()) return fatal(s);
 
+  std::shared_ptr<fastrbl::zones::Store> feed_store;  // --feeds: the store of its entries
+  std::unique_ptr<dnsd::UpdateService> updates;
+  if (!config.feeds.empty()) {
+    auto u = open_feeds(config, &feed_store);
+    if (!u.is_ok()) return fatal(u.status());
+    updates = std::move(u).value();
+  }
+
   std::shared_ptr<const fastrbl::zones::Snapshot> snapshot;
   std::shared_ptr<loader::ZoneSet> zone_specs;  // text loading and reloads (not from the store)
   std::shared_ptr<dnsd::StoreReload> store_reload;
   if (!config.db.empty()) {
-    auto stored = load_from_store(config);
+    auto stored = load_from_store(config, feed_store);
     if (!stored.is_ok()) return fatal(stored.status());
     snapshot = std::move(stored.value().snapshot);  // null: the store could not be opened (warned)
     if (snapshot) {
@@ -222,6 +271,10 @@ int run(int argc, char** argv) {
   server.open_query_log();
   s = server.init(listen, std::move(snapshot));
   if (!s.is_ok()) return fatal(s);
+  if (updates && updates->accepts_updates()) {  // before start(): the workers' hand-off hook
+    s = server.enable_updates(std::move(updates));
+    if (!s.is_ok()) return fatal(s);
+  }
   s = server.start();
   if (!s.is_ok()) return fatal(s);
   if (server.workers_using_recvmmsg() != config.workers) {

@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "dnsd/listen.h"
 #include "dnsd/systemd.h"
+#include "dnsd/update.h"
 
 #include <chrono>
 #include <cstdint>
@@ -37,6 +38,7 @@ Server::~Server() {
     close_if_open(as_handle(&retire_timer_));
     close_if_open(as_handle(&check_timer_));
     if (reloader_) reloader_->close();
+    if (updates_) updates_->close();
     uv_run(&loop_, UV_RUN_DEFAULT);  // also waits for a running reload check
     uv_loop_close(&loop_);
   }
@@ -191,6 +193,14 @@ void Server::request_reload() {
   if (reloader_) reloader_->request();
 }
 
+core::Status Server::enable_updates(std::unique_ptr<UpdateService> updates) {
+  core::Status s = updates->start(&loop_, [this] { request_reload(); });
+  if (!s.is_ok()) return s;
+  updates_ = std::move(updates);
+  for (auto& w : workers_) w->set_non_query_handoff(updates_->handoff());
+  return core::Status::ok();
+}
+
 void Server::on_check_timer(uv_timer_t* timer) noexcept {
   auto* s = static_cast<Server*>(timer->data);
   s->write_stats_line();  // rbldnsd's SIGALRM: a stats line, then the reload check
@@ -223,6 +233,7 @@ void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
   close_if_open(as_handle(&s->retire_timer_));
   close_if_open(as_handle(&s->check_timer_));
   if (s->reloader_) s->reloader_->close();  // a running check completes without publishing
+  if (s->updates_) s->updates_->close();
 }
 
 void Server::on_retire_timer(uv_timer_t* timer) noexcept {

@@ -37,6 +37,7 @@
 namespace fastrbl::dnsd {
 
 class ListenSet;
+class UpdateService;
 
 class Server {
  public:
@@ -60,6 +61,10 @@ class Server {
   void enable_reload(Reloader::Check check);
   /// Requests a reload check (coalesced with a running one). Requires: enable_reload().
   void request_reload();
+  /// DNS UPDATE (dnsd/update.h): the workers hand UPDATE datagrams to `updates`, which
+  /// answers them on this loop and requests a reload check after each accepted change.
+  /// Requires: init() succeeded, start() not yet called.
+  core::Status enable_updates(std::unique_ptr<UpdateService> updates);
 
   /// Workers whose UDP sockets are read with recvmmsg.
   std::size_t workers_using_recvmmsg() const noexcept;
@@ -103,6 +108,7 @@ class Server {
   uv_timer_t retire_timer_{};
   uv_timer_t check_timer_{};  // -c
   std::unique_ptr<Reloader> reloader_;
+  std::unique_ptr<UpdateService> updates_;  // null: UPDATE answered NOTIMP by the workers
 };
 
 }  // namespace fastrbl::dnsd

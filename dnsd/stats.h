@@ -29,7 +29,8 @@ struct WorkerStats {
   Counter udp_sent;          // responses handed to the kernel
   Counter udp_send_dropped;  // responses dropped: EAGAIN after the retry, or a send error
   Counter udp_sendmmsg;      // sendmmsg calls
-  Counter udp_recv_errors;   // receive errors reported by libuv
+  Counter udp_recv_errors;   // receive errors (recvmmsg, or the poll handle)
+  Counter udp_handed_off;    // non-QUERY messages taken by the hand-off hook (worker_context.h)
   // TCP
   Counter tcp_accepted;       // connections accepted
   Counter tcp_accept_errors;  // accept failures (EMFILE, ...)

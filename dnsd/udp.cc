@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <string>
 #include <unistd.h>
@@ -10,9 +11,9 @@ namespace fastrbl::dnsd {
 
 namespace {
 
-socklen_t peer_length(const sockaddr* sa) noexcept {
-  if (sa->sa_family == AF_INET) return sizeof(sockaddr_in);
-  if (sa->sa_family == AF_INET6) return sizeof(sockaddr_in6);
+socklen_t peer_length(const sockaddr_storage& sa) noexcept {
+  if (sa.ss_family == AF_INET) return sizeof(sockaddr_in);
+  if (sa.ss_family == AF_INET6) return sizeof(sockaddr_in6);
   return 0;
 }
 
@@ -20,161 +21,150 @@ socklen_t peer_length(const sockaddr* sa) noexcept {
 
 UdpIo::UdpIo(WorkerContext& ctx)
     : ctx_(ctx),
-      slab_(std::make_unique<std::uint8_t[]>(kRecvWidth * kRecvChunk)),
-      out_(std::make_unique<std::uint8_t[]>(kOutSlots * kUdpOutSize)) {}
+      in_(std::make_unique<std::uint8_t[]>(kBatch * kRecvSlot)),
+      out_(std::make_unique<std::uint8_t[]>(kBatch * kUdpOutSize)) {
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    in_iov_[i].iov_base = in_.get() + i * kRecvSlot;
+    in_iov_[i].iov_len = kRecvSlot;
+    out_iov_[i].iov_base = out_.get() + i * kUdpOutSize;
+    msghdr& in = in_msgs_[i].msg_hdr;
+    in.msg_name = &peers_[i];
+    in.msg_namelen = sizeof(sockaddr_storage);
+    in.msg_iov = &in_iov_[i];
+    in.msg_iovlen = 1;
+    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
+    out_msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+}
 
-UdpIo::~UdpIo() = default;
+UdpIo::~UdpIo() {
+  for (auto& s : sockets_)
+    if (s->fd >= 0 && s->poll.loop == nullptr) ::close(s->fd);  // never watched
+}
 
 core::Status UdpIo::start(const std::vector<int>& fds) {
-  int err = uv_check_init(ctx_.loop, &check_);
-  if (err == 0) {
-    check_.data = this;
-    err = uv_check_start(&check_, on_check);
-    check_started_ = err == 0;
-  }
-  if (err != 0) {
-    for (int fd : fds) ::close(fd);
-    return core::Status::error(std::string("uv_check_init: ") + uv_strerror(err));
-  }
   for (std::size_t i = 0; i < fds.size(); ++i) {
     auto s = std::make_unique<Socket>();
     s->io = this;
     s->fd = fds[i];
-    // AF_UNSPEC: with a family, libuv 1.44 creates a socket of its own and uv_udp_open
-    // then fails with EBUSY. The flag bits above the family select recvmmsg.
-    err = uv_udp_init_ex(ctx_.loop, &s->handle, AF_UNSPEC | UV_UDP_RECVMMSG);
-    if (err != 0) {
-      for (std::size_t j = i; j < fds.size(); ++j) ::close(fds[j]);
-      return core::Status::error(std::string("uv_udp_init_ex: ") + uv_strerror(err));
-    }
-    s->handle.data = s.get();
     Socket* raw = s.get();
     sockets_.push_back(std::move(s));
-    err = uv_udp_open(&raw->handle, raw->fd);
-    if (err != 0) {
-      for (std::size_t j = i; j < fds.size(); ++j) ::close(fds[j]);
-      raw->fd = -1;
-      return core::Status::error(std::string("uv_udp_open: ") + uv_strerror(err));
+    const int fl = ::fcntl(raw->fd, F_GETFL);
+    if (fl < 0 || ::fcntl(raw->fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+      const int e = errno;
+      for (std::size_t j = i + 1; j < fds.size(); ++j) ::close(fds[j]);
+      return core::Status::error(std::string("fcntl(O_NONBLOCK) on a UDP socket: ") + std::strerror(e));
     }
-    // uv_udp_open sets SO_REUSEADDR; take it back, so that no other process can later
-    // bind the same address with SO_REUSEADDR and take our datagrams.
-    const int off = 0;
-    ::setsockopt(raw->fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof off);
-    err = uv_udp_recv_start(&raw->handle, on_alloc, on_recv);
+    int err = uv_poll_init_socket(ctx_.loop, &raw->poll, raw->fd);
+    if (err != 0) {
+      raw->poll.loop = nullptr;
+      for (std::size_t j = i + 1; j < fds.size(); ++j) ::close(fds[j]);
+      return core::Status::error(std::string("uv_poll_init_socket: ") + uv_strerror(err));
+    }
+    raw->poll.data = raw;
+    err = uv_poll_start(&raw->poll, UV_READABLE, on_poll);
     if (err != 0) {
       for (std::size_t j = i + 1; j < fds.size(); ++j) ::close(fds[j]);
-      return core::Status::error(std::string("uv_udp_recv_start: ") + uv_strerror(err));
+      return core::Status::error(std::string("uv_poll_start: ") + uv_strerror(err));
     }
   }
   return core::Status::ok();
 }
 
 void UdpIo::close() noexcept {
-  flush();
-  for (auto& s : sockets_) {
-    uv_handle_t* h = reinterpret_cast<uv_handle_t*>(&s->handle);  // libuv's handle "base class"
-    if (uv_is_closing(h)) continue;
-    if (s->fd >= 0) uv_udp_recv_stop(&s->handle);
-    uv_close(h, nullptr);
-  }
-  uv_handle_t* c = reinterpret_cast<uv_handle_t*>(&check_);
-  if (c->loop != nullptr && !uv_is_closing(c)) uv_close(c, nullptr);
-}
-
-bool UdpIo::using_recvmmsg() const noexcept {
-  if (sockets_.empty()) return false;
-  for (const auto& s : sockets_)
-    if (uv_udp_using_recvmmsg(&s->handle) == 0) return false;
-  return true;
-}
-
-void UdpIo::on_alloc(uv_handle_t* handle, std::size_t /*suggested*/, uv_buf_t* buf) noexcept {
-  UdpIo* io = static_cast<Socket*>(handle->data)->io;
-  io->ctx_.adopt();  // the start of a batch
-  buf->base = reinterpret_cast<char*>(io->slab_.get());
-  buf->len = kRecvWidth * kRecvChunk;
-}
-
-void UdpIo::on_recv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
-                    unsigned flags) noexcept {
-  const Socket* s = static_cast<Socket*>(handle->data);
-  UdpIo* io = s->io;
-  if ((flags & UV_UDP_MMSG_FREE) != 0) {  // the end of a recvmmsg batch
-    io->ctx_.stats.udp_batches.add();
-    io->flush();
-    return;
-  }
-  if (nread < 0) {
-    io->ctx_.stats.udp_recv_errors.add();
-    io->flush();
-    return;
-  }
-  if (addr == nullptr) {  // nothing (more) to read
-    io->flush();
-    return;
-  }
-  io->ctx_.stats.udp_received.add();
-  if (nread == 0 || (flags & UV_UDP_PARTIAL) != 0) {
-    io->ctx_.stats.udp_dropped.add();
-    return;
-  }
-  const auto* data = reinterpret_cast<const std::uint8_t*>(buf->base);  // bytes of our slab
-  io->answer_datagram(*s, std::span(data, static_cast<std::size_t>(nread)), addr);
-}
-
-void UdpIo::on_check(uv_check_t* check) noexcept { static_cast<UdpIo*>(check->data)->flush(); }
-
-void UdpIo::answer_datagram(const Socket& s, std::span<const std::uint8_t> query,
-                            const sockaddr* peer) noexcept {
-  const socklen_t peer_len = peer_length(peer);
-  if (peer_len == 0) {
-    ctx_.stats.udp_dropped.add();
-    return;
-  }
-  if (pending_ > 0 && pending_fd_ != s.fd) flush();
-  const std::size_t slot = pending_;
-  std::uint8_t* out = out_.get() + slot * kUdpOutSize;
-  AnswerInfo info;
-  const std::size_t n = answer(*ctx_.snapshot, *ctx_.answer_config, query, std::span(out, kUdpOutSize),
-                               Transport::kUdp, peer, ctx_.state, &info);
-  ctx_.account(query, info, n, peer);
-  if (n == 0) {
-    ctx_.stats.udp_dropped.add();
-    return;
-  }
-  // Constant sizes: an inline copy, not a call.
-  if (peer_len == sizeof(sockaddr_in)) {
-    std::memcpy(&peers_[slot], peer, sizeof(sockaddr_in));
-  } else {
-    std::memcpy(&peers_[slot], peer, sizeof(sockaddr_in6));
-  }
-  iov_[slot].iov_base = out;
-  iov_[slot].iov_len = n;
-  msghdr& h = msgs_[slot].msg_hdr;
-  h = msghdr{};
-  h.msg_name = &peers_[slot];
-  h.msg_namelen = peer_len;
-  h.msg_iov = &iov_[slot];
-  h.msg_iovlen = 1;
-  msgs_[slot].msg_len = 0;
-  pending_fd_ = s.fd;
-  if (++pending_ == kOutSlots) flush();
-}
-
-void UdpIo::flush() noexcept {
   if (ctx_.query_log) ctx_.query_log->end_batch();
-  if (pending_ == 0) return;
-  std::size_t done = 0;  // slots handled: sent or failed
+  for (auto& s : sockets_) {
+    uv_handle_t* h = reinterpret_cast<uv_handle_t*>(&s->poll);  // libuv's handle "base class"
+    if (h->loop == nullptr || uv_is_closing(h)) continue;
+    uv_poll_stop(&s->poll);
+    uv_close(h, on_closed);
+  }
+}
+
+void UdpIo::on_closed(uv_handle_t* handle) noexcept {
+  auto* s = static_cast<Socket*>(handle->data);
+  if (s->fd >= 0) ::close(s->fd);
+  s->fd = -1;
+}
+
+void UdpIo::on_poll(uv_poll_t* handle, int status, int events) noexcept {
+  const auto* s = static_cast<const Socket*>(handle->data);
+  if (status < 0) {
+    s->io->ctx_.stats.udp_recv_errors.add();
+    return;
+  }
+  if ((events & UV_READABLE) != 0) s->io->on_readable(*s);
+}
+
+void UdpIo::on_readable(const Socket& s) noexcept {
+  for (std::size_t b = 0; b < kMaxBatchesPerWake; ++b)
+    if (batch(s) < kBatch) break;
+  if (ctx_.query_log) ctx_.query_log->end_batch();
+}
+
+std::size_t UdpIo::batch(const Socket& s) noexcept {
+  int r;
+  do {
+    r = ::recvmmsg(s.fd, in_msgs_.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (r < 0 && errno == EINTR);
+  if (r <= 0) {
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ctx_.stats.udp_recv_errors.add();
+    return 0;
+  }
+  const auto n = static_cast<std::size_t>(r);
+  ctx_.adopt();  // the start of a batch
+  ctx_.stats.udp_batches.add();
+  ctx_.stats.udp_received.add(n);
+  std::size_t out = 0;  // replies queued in out_msgs_[0, out)
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t real_len = in_msgs_[i].msg_len;  // MSG_TRUNC: the datagram's own length
+    const socklen_t peer_len = peer_length(peers_[i]);
+    in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // for the next batch
+    if (real_len == 0 || peer_len == 0) {
+      ctx_.stats.udp_dropped.add();
+      continue;
+    }
+    const auto* q = static_cast<const std::uint8_t*>(in_iov_[i].iov_base);
+    // A longer datagram is cut to the slot: answer() reads only kMaxQuerySize bytes of a
+    // query anyway (and the statistics count at most that much).
+    const std::span<const std::uint8_t> query(q, real_len < kRecvSlot ? real_len : kRecvSlot);
+    const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
+    if (ctx_.non_query.take != nullptr && (q[2] & core::kOpcodeMask) != 0 && real_len > 2 &&
+        real_len <= kRecvSlot &&  // only whole messages are handed off
+        ctx_.non_query.take(ctx_.non_query.arg, ctx_.index, s.fd, query, peer, peer_len)) {
+      ctx_.stats.udp_handed_off.add();
+      continue;
+    }
+    auto* o = static_cast<std::uint8_t*>(out_iov_[out].iov_base);
+    AnswerInfo info;
+    const std::size_t len = answer(*ctx_.snapshot, *ctx_.answer_config, query, std::span(o, kUdpOutSize),
+                                   Transport::kUdp, peer, ctx_.state, &info);
+    ctx_.account(query, info, len, peer);
+    if (len == 0) {
+      ctx_.stats.udp_dropped.add();
+      continue;
+    }
+    out_iov_[out].iov_len = len;
+    msghdr& h = out_msgs_[out].msg_hdr;
+    h.msg_name = &peers_[i];
+    h.msg_namelen = peer_len;
+    ++out;
+  }
+  if (out > 0) send(s.fd, out);
+  return n;
+}
+
+void UdpIo::send(int fd, std::size_t count) noexcept {
+  std::size_t done = 0;  // replies handled: sent or failed
   std::size_t sent = 0;
   bool retried = false;
-  while (done < pending_) {
-    const unsigned count = static_cast<unsigned>(pending_ - done);
-    const int r = ::sendmmsg(pending_fd_, msgs_.data() + done, count, MSG_DONTWAIT);
+  while (done < count) {
+    const int r = ::sendmmsg(fd, out_msgs_.data() + done, static_cast<unsigned>(count - done), MSG_DONTWAIT);
     ctx_.stats.udp_sendmmsg.add();
     if (r > 0) {
       done += static_cast<std::size_t>(r);
       sent += static_cast<std::size_t>(r);
-      if (done < pending_) {  // a short send: the socket buffer is full
+      if (done < count) {  // a short send: the socket buffer is full
         if (retried) break;
         retried = true;
       }
@@ -190,8 +180,7 @@ void UdpIo::flush() noexcept {
     ++done;  // this datagram failed (unreachable peer, ...): skip it, send the rest
   }
   ctx_.stats.udp_sent.add(sent);
-  ctx_.stats.udp_send_dropped.add(pending_ - sent);
-  pending_ = 0;
+  ctx_.stats.udp_send_dropped.add(count - sent);
 }
 
 }  // namespace fastrbl::dnsd

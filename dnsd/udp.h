@@ -1,25 +1,35 @@
 #pragma once
-// UdpIo: one worker's UDP sockets, received in recvmmsg batches and answered with one
+// UdpIo: one worker's UDP sockets, read with recvmmsg in batches and answered with one
 // sendmmsg per batch (DESIGN.md, the query path).
 //
-// libuv (1.44) reads with recvmmsg when the handle is created with UV_UDP_RECVMMSG: it
-// asks the alloc callback for a buffer, cuts it into 64 KiB chunks (at most 20), calls
-// recvmmsg once, then calls the receive callback once per datagram (flag
-// UV_UDP_MMSG_CHUNK) and once more with UV_UDP_MMSG_FREE (nread 0, no address). When
-// nothing is waiting the callback gets nread 0 and no address. The alloc callback is
-// therefore the start of a batch (the snapshot generation is checked there) and the
-// MMSG_FREE / empty callback its end (the queued responses are sent there). Each datagram
-// is answered straight into the next of kOutSlots fixed output slots; the slots are sent
-// with one sendmmsg() on the socket's descriptor, earlier if they fill up. A short send or
-// EAGAIN is retried once; what still does not go is dropped and counted. A uv_check
-// handle sends anything left at the end of every loop turn (the fallback without
-// recvmmsg reads several datagrams per turn without an end-of-batch callback).
+// Our own loop rather than libuv's uv_udp_recv (one callback per datagram, one alloc
+// callback per read): each non-blocking socket is watched by a uv_poll_t on the worker's
+// loop. When it turns readable, on_readable() drains it: recvmmsg() of up to kBatch
+// datagrams into fixed slots, answer() of each straight into the matching output slot,
+// then one sendmmsg() for the batch; again while a batch came back full, up to
+// kMaxBatchesPerWake batches, so that TCP and the wake-up handle get their turn (the poll
+// is level-triggered: what is left makes the socket readable again on the next loop
+// turn). A short batch ends the drain without a further recvmmsg that would only say
+// EAGAIN. The snapshot is adopted once per batch (snapshot_holder.h). A short send or
+// EAGAIN is retried once; what still does not go is dropped and counted.
 //
-// Memory: the receive slab (20 x 64 KiB) and the output slots with their address, iovec
-// and mmsghdr arrays are allocated once, in the constructor; the receive path allocates
-// nothing. Ownership: start() takes the descriptors (closed by the loop when the handles
-// close). Thread safety: the worker's loop thread only.
+// Sizes: a slot holds kMaxEdnsPayload (4096) bytes: answer() reads only the first
+// kMaxQuerySize (2048) of a query (as rbldnsd), and a message handed off whole (below)
+// may be as large as the largest EDNS payload we honour. recvmmsg gets MSG_TRUNC, so a
+// longer datagram is known as such (it is answered from its first bytes, never handed
+// off). Replies go to the address each datagram came from (the receive slot's own
+// sockaddr, not a copy).
+//
+// Messages whose opcode is not QUERY go to WorkerContext::non_query when one is set
+// (the hand-off hook, worker_context.h) and the whole message fits its slot; otherwise
+// answer() replies NOTIMP as before.
+//
+// Memory: every buffer (receive and output slots, addresses, iovecs, mmsghdrs) is
+// allocated once, in the constructor; the receive path allocates nothing. Ownership:
+// start() takes the descriptors (closed by close() once the loop has closed the poll
+// handles). Thread safety: the worker's loop thread only.
 
+#include "core/dns.h"
 #include "core/status.h"
 #include "dnsd/worker_context.h"
 
@@ -29,7 +39,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <sys/socket.h>
 #include <vector>
 
@@ -37,49 +46,47 @@ namespace fastrbl::dnsd {
 
 class UdpIo {
  public:
-  static constexpr std::size_t kRecvWidth = 20;         // libuv's UV__MMSG_MAXWIDTH
-  static constexpr std::size_t kRecvChunk = 64 * 1024;  // libuv's chunk per datagram
-  static constexpr std::size_t kOutSlots = 64;
+  static constexpr std::size_t kBatch = 64;                        // datagrams per recvmmsg
+  static constexpr std::size_t kRecvSlot = core::kMaxEdnsPayload;  // bytes read of each
+  static constexpr std::size_t kMaxBatchesPerWake = 16;            // then back to the loop
 
   explicit UdpIo(WorkerContext& ctx);
   ~UdpIo();
   UdpIo(const UdpIo&) = delete;
   UdpIo& operator=(const UdpIo&) = delete;
 
-  /// Opens one handle per descriptor on ctx.loop and starts receiving. Takes ownership of
+  /// Makes each descriptor non-blocking and watches it on ctx.loop. Takes ownership of
   /// every descriptor, also on failure. Call once, before the loop runs.
   core::Status start(const std::vector<int>& fds);
-  /// Stops receiving and closes the handles (completed by the loop).
+  /// Stops watching and closes the handles (completed by the loop) and the descriptors.
   void close() noexcept;
-  /// True when libuv reads these sockets with recvmmsg.
-  bool using_recvmmsg() const noexcept;
+  /// True once started: every socket is read with recvmmsg (always, on Linux).
+  bool using_recvmmsg() const noexcept { return !sockets_.empty(); }
 
  private:
   struct Socket {
-    uv_udp_t handle;
+    uv_poll_t poll;
     UdpIo* io = nullptr;
     int fd = -1;
   };
 
-  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf) noexcept;
-  static void on_recv(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
-                      unsigned flags) noexcept;
-  static void on_check(uv_check_t* check) noexcept;
-
-  void answer_datagram(const Socket& s, std::span<const std::uint8_t> query, const sockaddr* peer) noexcept;
-  void flush() noexcept;
+  static void on_poll(uv_poll_t* handle, int status, int events) noexcept;
+  static void on_closed(uv_handle_t* handle) noexcept;
+  void on_readable(const Socket& s) noexcept;
+  /// Receives one batch, answers it and sends the replies; returns the datagrams read
+  /// (0: nothing waiting or an error).
+  std::size_t batch(const Socket& s) noexcept;
+  void send(int fd, std::size_t count) noexcept;
 
   WorkerContext& ctx_;
   std::vector<std::unique_ptr<Socket>> sockets_;
-  std::unique_ptr<std::uint8_t[]> slab_;  // kRecvWidth * kRecvChunk
-  std::unique_ptr<std::uint8_t[]> out_;   // kOutSlots * kUdpOutSize
-  std::array<sockaddr_storage, kOutSlots> peers_{};
-  std::array<iovec, kOutSlots> iov_{};
-  std::array<mmsghdr, kOutSlots> msgs_{};
-  std::size_t pending_ = 0;  // queued responses in slots [0, pending_)
-  int pending_fd_ = -1;      // the socket they go out on
-  uv_check_t check_{};
-  bool check_started_ = false;
+  std::unique_ptr<std::uint8_t[]> in_;   // kBatch * kRecvSlot
+  std::unique_ptr<std::uint8_t[]> out_;  // kBatch * kUdpOutSize
+  std::array<sockaddr_storage, kBatch> peers_{};
+  std::array<iovec, kBatch> in_iov_{};
+  std::array<mmsghdr, kBatch> in_msgs_{};
+  std::array<iovec, kBatch> out_iov_{};
+  std::array<mmsghdr, kBatch> out_msgs_{};
 };
 
 }  // namespace fastrbl::dnsd

@@ -54,6 +54,9 @@ class Worker {
   /// Main thread, once: sets up the loop and opens the sockets (ownership of every
   /// descriptor is taken, also on failure).
   core::Status init(const std::vector<int>& udp_fds, const std::vector<int>& tcp_fds);
+  /// Main thread, before start(): where non-QUERY UDP messages go (worker_context.h,
+  /// NonQueryHandoff); without it the worker answers them (NOTIMP).
+  void set_non_query_handoff(const NonQueryHandoff& h) noexcept { ctx_.non_query = h; }
   /// Main thread: starts the thread. Requires: init() succeeded.
   core::Status start();
   /// Any thread: look for a newer snapshot now.

@@ -24,6 +24,19 @@
 
 namespace fastrbl::dnsd {
 
+/// The hand-off hook for messages a worker does not answer itself: a UDP message whose
+/// opcode is not QUERY (e.g. UPDATE, opcode 5) goes to `take` before answer() sees it.
+/// `take` runs on the worker's thread, must not block, and must copy what it keeps: the
+/// message and the peer address live only until it returns. It returns true when it took
+/// the message (the worker then sends nothing for it; the taker may reply later on `fd`,
+/// which stays open while the server runs); false lets the worker answer it as before
+/// (NOTIMP). Unset (`take` null): every message is answered by the worker.
+struct NonQueryHandoff {
+  bool (*take)(void* arg, std::size_t worker, int fd, std::span<const std::uint8_t> message,
+               const sockaddr* peer, socklen_t peer_len) noexcept = nullptr;
+  void* arg = nullptr;
+};
+
 struct WorkerContext {
   std::size_t index = 0;
   uv_loop_t* loop = nullptr;
@@ -35,6 +48,7 @@ struct WorkerContext {
   WorkerStats stats;
   std::unique_ptr<QueryCounters> counters;    // per zone; set by the Worker
   std::unique_ptr<QueryLogWriter> query_log;  // null without -l
+  NonQueryHandoff non_query;                  // set before the worker's thread starts
 
   /// After answer(): counts the query (rbldnsd's rules, query_stats.h) and logs the reply,
   /// if one was made. `reply_len` is answer()'s result. Allocation-free.

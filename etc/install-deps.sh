@@ -7,10 +7,10 @@
 set -eu
 
 pkgs="cmake ninja-build g++ make pkg-config git clang-format
-      libuv1-dev liblmdb-dev lmdb-utils libroaring-dev libldns-dev zlib1g-dev libsystemd-dev
+      libuv1-dev libssl-dev liblmdb-dev lmdb-utils libroaring-dev libldns-dev zlib1g-dev libsystemd-dev
       libidn2-dev libpsl-dev publicsuffix nlohmann-json3-dev libtomlplusplus-dev libcurl4-openssl-dev
       libbenchmark-dev catch2
-      dnsutils ldnsutils rbldnsd spamassassin"
+      dnsutils bind9-dnsutils ldnsutils rbldnsd spamassassin"
 for arg in "$@"; do
   case "$arg" in
     --fuzz) pkgs="$pkgs clang libclang-rt-14-dev libfuzzer-14-dev" ;;

@@ -101,13 +101,56 @@ Ip4Set::~Ip4Set() {
   if (listed_ != nullptr) roaring_bitmap_free(listed_);
 }
 
+// Large sets get a direct index by the top 16 bits of an address (build_index()); small
+// ones are searched as they are (a few binary-search steps over cached data).
+constexpr std::size_t kIndexMinContainers = 1024;
+constexpr std::size_t kIndexMinStarts = 4096;
+
+void Ip4Set::build_index() {
+  const roaring_array_t& ra = listed_->high_low_container;
+  if (static_cast<std::size_t>(ra.size) >= kIndexMinContainers) {
+    // Slot h holds the index of the container whose key is h, else 0; query() checks the
+    // key, so a 0 for "absent" is exact.
+    container_at_.assign(std::size_t{1} << 16, 0);
+    for (std::int32_t i = 0; i < ra.size; ++i) container_at_[ra.keys[i]] = static_cast<std::uint16_t>(i);
+  }
+  if (starts_.size() >= kIndexMinStarts) {
+    // start_bucket_[h]: the first interval whose start has top 16 bits >= h.
+    start_bucket_.resize((std::size_t{1} << 16) + 1);
+    std::size_t i = 0;
+    for (std::size_t h = 0; h <= (std::size_t{1} << 16); ++h) {
+      while (i < starts_.size() && (starts_[i] >> 16) < h) ++i;
+      start_bucket_[h] = static_cast<std::uint32_t>(i);
+    }
+  }
+}
+
+bool Ip4Set::contains(std::uint32_t a) const noexcept {
+  if (container_at_.empty()) return roaring_bitmap_contains(listed_, a);
+  const auto hi = static_cast<std::uint16_t>(a >> 16);
+  const roaring_array_t& ra = listed_->high_low_container;
+  const std::uint16_t i = container_at_[hi];
+  if (static_cast<std::int32_t>(i) >= ra.size || ra.keys[i] != hi) return false;
+  std::uint8_t type = 0;
+  const void* c = ra_get_container_at_index(&ra, i, &type);
+  return container_contains(c, static_cast<std::uint16_t>(a), type);
+}
+
 bool Ip4Set::query(const QueryKey& key, AnswerSink& out) const noexcept {
   if (key.labels == 0) return false;
   if (key.ip4) {
-    if (!roaring_bitmap_contains(listed_, key.ip4_addr)) return false;
+    if (!contains(key.ip4_addr)) return false;
     std::uint32_t set = only_set_;
     if (!starts_.empty()) {
-      auto it = std::upper_bound(starts_.begin(), starts_.end(), key.ip4_addr);
+      // The first start above the address lies in the address's bucket or is the next
+      // bucket's first: every earlier start is below the address, every later one above.
+      auto lo = starts_.begin(), hi = starts_.end();
+      if (!start_bucket_.empty()) {
+        const std::size_t h = key.ip4_addr >> 16;
+        hi = starts_.begin() + start_bucket_[h + 1];
+        lo = starts_.begin() + start_bucket_[h];
+      }
+      auto it = std::upper_bound(lo, hi, key.ip4_addr);
       if (it == starts_.begin()) return true;  // cannot happen: the bitmap says listed
       const auto i = static_cast<std::size_t>(it - starts_.begin()) - 1;
       set = !interval_set8_.empty()    ? interval_set8_[i]
@@ -247,6 +290,7 @@ core::Result<std::shared_ptr<const Dataset>> Ip4Set::from_image(DatasetMeta meta
   if (core::Status st = read_values(image, kValues, &set->values_); !st.is_ok()) return st;
   for (std::uint32_t m : set->set_values_)
     if (m >= set->values_.size()) return bad("set member out of bounds");
+  set->build_index();
   return std::shared_ptr<const Dataset>(std::move(set));
 }
 
@@ -336,6 +380,7 @@ std::size_t Ip4Set::memory_bytes() const noexcept {
        own_set16_.capacity() * sizeof(std::uint16_t) + own_set32_.capacity() * sizeof(std::uint32_t);
   n += own_offsets_.capacity() * sizeof(std::uint32_t) + own_members_.capacity() * sizeof(std::uint32_t);
   n += values_.capacity() * sizeof(Value) + pool_.bytes();
+  n += container_at_.capacity() * sizeof(std::uint16_t) + start_bucket_.capacity() * sizeof(std::uint32_t);
   return n;
 }
 
@@ -560,6 +605,7 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
   set->values_.shrink_to_fit();
   set->pool_ = std::move(pool_);
   set->bind_own();
+  set->build_index();
 
   // Leave the builder empty and reusable.
   values_.clear();

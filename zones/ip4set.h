@@ -88,6 +88,10 @@ class Ip4Set final : public Dataset {
 
   // Points the query views at the own_* vectors (a dataset built from text).
   void bind_own() noexcept;
+  // Builds container_at_ and start_bucket_ for a large set (after the views are bound).
+  void build_index();
+  // Whether `a` is listed: the bitmap, through container_at_ when there is one.
+  bool contains(std::uint32_t a) const noexcept;
 
   // What query() reads: views of the own_* vectors, or of the image bytes (backing_).
   const roaring_bitmap_s* listed_ = nullptr;  // owned (roaring_bitmap_free); a frozen view for an image
@@ -112,6 +116,12 @@ class Ip4Set final : public Dataset {
   std::vector<std::uint32_t> own_members_;
   StringPool pool_;
   Ip4SetStats stats_;
+  // Direct indexes by the top 16 bits of an address, for large sets only (empty
+  // otherwise; built on the heap, also for an image): 128 KiB + 256 KiB. container_at_[h]
+  // is the index of the bitmap's container for key h (0 if none: the key is checked);
+  // start_bucket_[h] the first interval whose start's top 16 bits are >= h (65537 entries).
+  std::vector<std::uint16_t> container_at_;
+  std::vector<std::uint32_t> start_bucket_;
 };
 
 /// Collects rbldnsd ip4set entries and builds an Ip4Set.

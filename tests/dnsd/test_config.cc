@@ -99,7 +99,8 @@ TEST_CASE("config: the short options are exactly rbldnsd's getopt string") {
     if (o.long_name != nullptr) CHECK(long_names.insert(o.long_name).second);  // declared once
   }
   CHECK(have == want);
-  CHECK(long_names == std::set<std::string>{"help", "workers", "tcp-max-conns", "tcp-idle-timeout", "db"});
+  CHECK(long_names == std::set<std::string>{"help", "workers", "tcp-max-conns", "tcp-idle-timeout", "db",
+                                            "feeds", "update-keys"});
 }
 
 TEST_CASE("config: defaults") {
@@ -202,6 +203,9 @@ TEST_CASE("config: flags and values") {
       {{"--tcp-idle-timeout", "2m"}, [](const Config& c) { return c.tcp_idle_timeout == 120; }},
       {{"--db", "/var/lib/x"}, [](const Config& c) { return c.db == "/var/lib/x"; }},
       {{}, [](const Config& c) { return c.db.empty(); }},
+      {{"--feeds", "f.toml", "--update-keys", "k.conf"},
+       [](const Config& c) { return c.feeds == "f.toml" && c.update_keys == "k.conf"; }},
+      {{}, [](const Config& c) { return c.feeds.empty() && c.update_keys.empty(); }},
   };
   for (const Case& k : cases) {
     std::string text;
@@ -311,6 +315,12 @@ TEST_CASE("config: errors with their messages and exit status") {
       {with_basics({"--tcp-idle-timeout", "2d"}), {"invalid --tcp-idle-timeout value `2d' (1s..86400s)"}},
       {with_basics({"--tcp-idle-timeout", "x"}), {"invalid --tcp-idle-timeout value `x' (1s..86400s)"}},
       {with_basics({"--db", ""}), {"invalid --db value `' (a directory is needed)"}},
+      {with_basics({"--feeds", ""}), {"invalid --feeds value `' (a file is needed)"}},
+      {with_basics({"--feeds", "f.toml", "--update-keys", ""}),
+       {"invalid --update-keys value `' (a file is needed)"}},
+      {with_basics({"--update-keys", "k.conf"}),
+       {"--update-keys needs --feeds (the zones that accept updates)"}},
+      {{"-b", "127.0.0.1/0"}, {"no zone(s) to service specified (-h for help)"}},
   };
   for (const ErrorCase& k : cases) {
     std::string text;
@@ -386,4 +396,12 @@ TEST_CASE("config: split_bind_text") {
       CHECK(service == k.service);
     }
   }
+}
+
+TEST_CASE("config: --feeds brings its zones, so no zone spec is needed") {
+  const ParseResult r = parse({"-b", "127.0.0.1/0", "--feeds", "f.toml", "--update-keys", "k.conf"});
+  REQUIRE(r.run);
+  CHECK(r.errors.empty());
+  CHECK(r.config.zones.empty());
+  CHECK(r.config.feeds == "f.toml");
 }

@@ -364,6 +364,56 @@ TEST_CASE("ip4set: matches a direct model of rbldnsd's lookup on random data", "
   }
 }
 
+TEST_CASE("ip4set: a large set (direct top-16-bit indexes) matches the model", "[ip4set]") {
+  // Enough /16s and intervals that build_index() makes both indexes: entries spread over
+  // the whole space, clustered in a few /16s too, ranges across /16 boundaries.
+  std::mt19937 gen(777);
+  auto rng = [&gen]() { return static_cast<std::uint32_t>(gen()); };
+  Model model;
+  Ip4SetBuilder b;
+  std::vector<std::uint32_t> probes;
+  for (int i = 0; i < 8000; ++i) {
+    std::uint32_t a = rng();
+    if (i % 4 == 0) a = ip(10, 1 + rng() % 3, 0, 0) | (rng() & 0xffffu);  // clustered
+    std::uint32_t last = a;
+    if (i % 50 == 0) {
+      a |= 0xff00u;  // from near the top of a /16 into the next one
+      last = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(std::uint64_t{a} + 300 + rng() % 600, 0xffffffffu));
+    }
+    if (i % 13 == 0) {
+      b.exclude(a, last);
+      model.add_range(a, last, -1);
+    } else {
+      const int v = static_cast<int>(rng() % 4);
+      b.add(a, last, b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + v)}, ""));
+      model.add_range(a, last, v);
+    }
+    for (std::uint32_t p : {a, a - 1, a + 1, last, last + 1, a & 0xffff0000u, (a & 0xffff0000u) - 1,
+                            (a | 0xffffu), (a | 0xffffu) + 1})
+      probes.push_back(p);
+  }
+  b.add(ip(10, 2, 0, 0), ip(10, 2, 255, 255), b.add_value({127, 0, 0, 9}, ""));  // a whole /16
+  model.add_range(ip(10, 2, 0, 0), ip(10, 2, 255, 255), 7);
+  for (int i = 0; i < 5000; ++i) probes.push_back(rng());
+  for (std::uint32_t p : {0u, 1u, 0xffffu, 0x10000u, 0xfffffffeu, 0xffffffffu}) probes.push_back(p);
+  DatasetMeta meta;
+  meta.ttl = 60;
+  auto set = b.build(std::move(meta));
+  REQUIRE(set->intervals() >= 4096);
+  for (std::uint32_t addr : probes) {
+    bool listed = false;
+    std::set<int> want = model.lookup(addr, &listed);
+    Result got = ask(*set, addr, core::rrtype::kA);
+    INFO("addr " << std::hex << addr);
+    REQUIRE(got.found == listed);
+    Rrs want_rrs;
+    for (int v : want) want_rrs.push_back("A 127.0.0." + std::to_string(v == 7 ? 9 : 2 + v) + " 60");
+    std::sort(want_rrs.begin(), want_rrs.end());
+    REQUIRE(got.rrs == want_rrs);
+  }
+}
+
 TEST_CASE("ip4set: query() does not allocate", "[ip4set]") {
   auto set = make_set({
       V(ip(10, 0, 0, 0), ip(10, 255, 255, 255), 2, "Listed $"),
