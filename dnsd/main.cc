@@ -245,9 +245,9 @@ int run(int argc, char** argv) {
         FASTRBL_LOG_WARN(
             "no fastrblctl next to the fastrbld executable: reload checks cannot compile "
             "changed data files into the store");
-      store_reload = std::make_shared<dnsd::StoreReload>(std::move(stored.value().store), config.db,
-                                                         config.zones, load_options(config),
-                                                         stored.value().generation, std::move(ctl));
+      store_reload = std::make_shared<dnsd::StoreReload>(
+          std::move(stored.value().store), config.db, config.zones, load_options(config),
+          stored.value().generation, *snapshot, std::move(ctl));
     }
   }
   if (!snapshot) {

@@ -259,7 +259,7 @@ TEST_CASE("store: a read-only open of a missing or empty store says so", "[store
 namespace fastrbl::loader {
 namespace {
 
-TEST_CASE("store: opening an image leaves none of it mapped; replaced images are released", "[store]") {
+TEST_CASE("store: opening an image leaves none of it mapped, replaced images are released", "[store]") {
   TempDir dir;
   auto store = open_store(dir.file("db"));
   testing::LoadedZone a = testing::load_files("bl", "ip4set", {{"f", big_ip4set(7, 60000)}});
