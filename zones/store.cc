@@ -157,6 +157,11 @@ const StoredDataset* GenerationRecord::find(std::string_view type, std::string_v
 }
 
 std::string default_store_dir() {
+  // systemd's StateDirectory= (a colon-separated list: the first).
+  if (const char* sd = std::getenv("STATE_DIRECTORY"); sd != nullptr && sd[0] == '/') {
+    const std::string_view v(sd);
+    return std::string(v.substr(0, v.find(':')));
+  }
   if (writable_dir("/var/lib/fastrbl")) return "/var/lib/fastrbl";
   if (const char* x = std::getenv("XDG_STATE_HOME"); x != nullptr && x[0] == '/')
     return std::string(x) + "/fastrbl";

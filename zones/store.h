@@ -207,7 +207,8 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::vector<std::pair<ImageKey, std::span<const std::uint8_t>>> opened_;
 };
 
-/// The default state directory when --db is not given: /var/lib/fastrbl if it exists or
+/// The default state directory when --db is not given: $STATE_DIRECTORY (systemd's
+/// StateDirectory=; the first of a list) when set, else /var/lib/fastrbl if it exists or
 /// can be created and is writable by this process, else $XDG_STATE_HOME/fastrbl, else
 /// $HOME/.local/state/fastrbl, else /tmp/fastrbl-<uid>.
 std::string default_store_dir();
