@@ -154,5 +154,22 @@ TEST_CASE("store reload: a $TIMESTAMP expiry passing without a change stops the 
   CHECK(server.count("zone data expired") == 1);  // once: later checks have nothing to do
 }
 
+// -q with a store: the server starts answering SERVFAIL at once, the first reload check
+// compiles the files out of process and the generation is served.
+TEST_CASE("store reload: -q serves SERVFAIL until the first check has compiled the store", "[store]") {
+  ServerProcess server(store_options({"-q", "-c", "0"}));
+  const Endpoint ep = server.endpoint();
+  REQUIRE(server.wait_for(kReloaded, 1));
+  INFO(server.output());
+  CHECK(server.count(kCompiling + "ip4set:data.txt, ip4set:other.txt\n") == 1);
+  CHECK(server.count("fastrbld: LMDB store db: serving generation 1 (was 0): 2 dataset(s) changed") == 1);
+  // "started" came before the compile: the workers answered (SERVFAIL, the unloaded
+  // snapshot of -q) while it ran.
+  CHECK(server.output().find(" started (") < server.output().find(kCompiling));
+  check_a(ep, 1, "4.3.2.1.bl.example", "127.0.0.2");
+  check_a(ep, 2, "8.7.6.5.other.example", "127.0.0.9");
+  CHECK(server.stop() == 0);
+}
+
 }  // namespace
 }  // namespace fastrbl::test
