@@ -69,7 +69,7 @@ echo "data: $(wc -l <ip4.txt) ip4set lines, $(wc -l <dn.txt) dnset lines"
 # shellcheck disable=SC2086
 start rbldnsd /usr/sbin/rbldnsd -n -b 127.0.0.1/$port $specs && stop
 # shellcheck disable=SC2086
-start fastrbld-text "$srv" -n --workers 2 -b 127.0.0.1/$port $specs && stop
+start fastrbld-text "$srv" -n --no-db --workers 2 -b 127.0.0.1/$port $specs && stop
 rm -rf "$work/db"
 t0=$(now_ms)
 # shellcheck disable=SC2086

@@ -150,7 +150,7 @@ bool apply_file_with_plus(const char* arg, std::string* file, bool* plus) {
 }
 
 // The table. Order = help order (rbldnsd's, then the long options).
-const std::array<OptionSpec, 30> kOptionTable = {{
+const std::array<OptionSpec, 31> kOptionTable = {{
     {'u', nullptr, "user[:group]", nullptr, false, true,
      "run as this user:group (required when started as root, else user rbldns is used)",
      [](ParseState& st, const char* a) {
@@ -268,10 +268,19 @@ const std::array<OptionSpec, 30> kOptionTable = {{
      "close a TCP connection this long after its last complete query", apply_tcp_idle_timeout},
     {'\0', "db", "DIR", nullptr, false, true,
      "serve from the LMDB store in DIR (relative to -w), compiling changed data files into it at start "
-     "(docs/LMDB_SCHEMA.md); reload checks compile changed files with fastrblctl, out of process",
+     "and on reload checks (with fastrblctl, out of process; docs/LMDB_SCHEMA.md). Without --db: "
+     "$STATE_DIRECTORY, else /var/lib/fastrbl when writable, else $XDG_STATE_HOME/fastrbl or "
+     "~/.local/state/fastrbl; a default store that cannot be opened or written is reported and the data "
+     "files are loaded without it",
      [](ParseState& st, const char* a) {
        if (*a == '\0') return fail(st, "invalid --db value `' (a directory is needed)");
        st.config.db = a;
+       return true;
+     }},
+    {'\0', "no-db", nullptr, nullptr, false, true,
+     "no LMDB store: parse the data files at start and on every reload, as rbldnsd",
+     [](ParseState& st, const char*) {
+       st.config.no_db = true;
        return true;
      }},
     {'\0', "feeds", "FILE", nullptr, false, true,
@@ -488,6 +497,10 @@ ParseResult parse_command_line(int argc, char* argv[]) {
     return exit_with(st, 1);
   }
   for (int i = optind; i < argc; ++i) st.config.zones.emplace_back(argv[i]);
+  if (!st.config.db.empty() && st.config.no_db) {
+    st.errors.emplace_back("--db and --no-db exclude each other");
+    return exit_with(st, 1);
+  }
   if (!st.config.update_keys.empty() && st.config.feeds.empty()) {
     st.errors.emplace_back("--update-keys needs --feeds (the zones that accept updates)");
     return exit_with(st, 1);

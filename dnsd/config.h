@@ -52,7 +52,8 @@ struct Config {
   unsigned workers = 1;               // --workers (default: available parallelism)
   unsigned tcp_max_conns = 1024;      // --tcp-max-conns, per worker
   unsigned tcp_idle_timeout = 10;     // --tcp-idle-timeout, seconds
-  std::string db;                     // --db: the LMDB store directory (empty: no store)
+  std::string db;                     // --db: the LMDB store directory (empty: the default one)
+  bool no_db = false;                 // --no-db: no store, the data files are parsed (text path)
   std::string feeds;                  // --feeds: the feed config (TOML; empty: none)
   std::string update_keys;            // --update-keys: TSIG key file for DNS UPDATE (empty: refused)
   std::vector<std::string> zones;     // zone specs (name:type:file,...), as given

@@ -32,12 +32,15 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <malloc.h>
 #include <memory>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -117,8 +120,12 @@ struct FromStore {
   std::uint64_t generation = 0;
 };
 
+// `fall_back` (the default state directory, not --db): when the compile fails the files
+// are loaded without the store (a data error then fails that load with the text path's
+// messages; an LMDB error, a full disk, is reported and does not stop the start).
 fastrbl::core::Result<FromStore> load_from_store(const dnsd::Config& config,
-                                                 std::shared_ptr<fastrbl::zones::Store> opened) {
+                                                 std::shared_ptr<fastrbl::zones::Store> opened,
+                                                 bool fall_back) {
   const loader::LoadOptions options = load_options(config);
   // One environment per process: the feed store's, when --feeds opened the same directory.
   auto store = opened ? fastrbl::core::Result<std::shared_ptr<fastrbl::zones::Store>>(std::move(opened))
@@ -129,6 +136,15 @@ fastrbl::core::Result<FromStore> load_from_store(const dnsd::Config& config,
     return FromStore{};
   }
   auto compiled = loader::compile_into_store(*store.value(), config.zones, options);
+  if (!compiled.is_ok() && fall_back) {
+    // An LMDB error is the store's: said here. Anything else is the data's, which the
+    // text path then reports in rbldnsd's words (and fails the start as rbldnsd would).
+    const std::string_view why = compiled.status().message();
+    if (why.rfind("LMDB", 0) == 0)
+      FASTRBL_LOG_WARN("LMDB store %s: %.*s; loading the data files without the store", config.db.c_str(),
+                       static_cast<int>(why.size()), why.data());
+    return FromStore{};
+  }
   if (!compiled.is_ok()) return compiled.status();
   // Parsing and compiling freed a lot of heap that the served datasets do not use (they
   // view the map): give it back, so that the private RSS is what serving needs.
@@ -177,6 +193,31 @@ fastrbl::core::Result<std::unique_ptr<dnsd::UpdateService>> open_feeds(
   return std::move(updates).value();
 }
 
+// The default state directory (docs/LMDB_SCHEMA.md, "The state directory"), decided
+// before chroot and the privilege drop. Started as root with -u (or as rbldns), a default
+// directory that is still empty and owned by root is handed to the serving user, as
+// systemd's StateDirectory= does, so that the serving process can write it. With -r the
+// store is opened inside the root: $STATE_DIRECTORY or /var/lib/fastrbl there, nothing
+// is looked at or created outside it.
+std::string default_store(const dnsd::Config& config, const dnsd::Identity& identity) {
+  if (!config.rootdir.empty()) {
+    const char* sd = std::getenv("STATE_DIRECTORY");
+    return sd != nullptr && sd[0] == '/' ? std::string(sd).substr(0, std::string(sd).find(':'))
+                                         : std::string("/var/lib/fastrbl");
+  }
+  std::string dir = fastrbl::zones::default_store_dir();
+  struct stat st {};
+  if (::geteuid() == 0 && identity.change && identity.uid != 0 && ::stat(dir.c_str(), &st) == 0 &&
+      S_ISDIR(st.st_mode) && st.st_uid == 0 && std::filesystem::is_empty(dir)) {
+    if (::chown(dir.c_str(), identity.uid, identity.gid) != 0 || ::chmod(dir.c_str(), 0750) != 0) {
+      const int err = errno;
+      FASTRBL_LOG_WARN("LMDB store %s: cannot hand it to the serving user: %s", dir.c_str(),
+                       std::strerror(err));
+    }
+  }
+  return dir;
+}
+
 int run(int argc, char** argv) {
   dnsd::ParseResult parsed = dnsd::parse_command_line(argc, argv);
   write_stdout(parsed.out);
@@ -211,7 +252,11 @@ int run(int argc, char** argv) {
                              : daemon.detach(config.syslog_facility);
     if (!s.is_ok()) return fatal(s);  // (the parent of a fork exits inside detach())
   }
-  // The compiler of --db reloads, found before chroot (-r): /proc may not be there after it.
+  // The store: --db DIR, else the default state directory unless --no-db.
+  const bool default_db = config.db.empty() && !config.no_db;
+  if (default_db) config.db = default_store(config, identity.value());
+  // The compiler of reloads through the store, found before chroot (-r): /proc may not be
+  // there after it.
   std::string ctl = config.db.empty() ? std::string() : dnsd::StoreReload::find_fastrblctl();
   if (!config.pidfile.empty()) {  // relative to the starting directory, before chroot and setuid
     s = dnsd::write_pidfile(config.pidfile);
@@ -236,8 +281,26 @@ int run(int argc, char** argv) {
   std::shared_ptr<const fastrbl::zones::Snapshot> snapshot;
   std::shared_ptr<loader::ZoneSet> zone_specs;  // text loading and reloads (not from the store)
   std::shared_ptr<dnsd::StoreReload> store_reload;
-  if (!config.db.empty()) {
-    auto stored = load_from_store(config, feed_store);
+  if (!config.db.empty() && config.quickstart) {
+    // -q: SERVFAIL until the first reload check has compiled the files (out of process)
+    // and opened the generation.
+    auto store = feed_store ? fastrbl::core::Result<std::shared_ptr<fastrbl::zones::Store>>(feed_store)
+                            : fastrbl::zones::Store::open({config.db});
+    if (!store.is_ok()) {
+      FASTRBL_LOG_WARN("%.*s; loading the data files without the store",
+                       static_cast<int>(store.status().message().size()), store.status().message().data());
+    } else if (ctl.empty()) {
+      FASTRBL_LOG_WARN(
+          "no fastrblctl next to the fastrbld executable: -q loads the data files without the store");
+    } else {
+      auto zone_set = loader::ZoneSet::create(config.zones, load_options(config));
+      if (!zone_set.is_ok()) return fatal(zone_set.status());
+      snapshot = zone_set.value()->unloaded_snapshot();
+      store_reload = std::make_shared<dnsd::StoreReload>(std::move(store).value(), config.db, config.zones,
+                                                         load_options(config), 0, *snapshot, std::move(ctl));
+    }
+  } else if (!config.db.empty()) {
+    auto stored = load_from_store(config, feed_store, default_db);
     if (!stored.is_ok()) return fatal(stored.status());
     snapshot = std::move(stored.value().snapshot);  // null: the store could not be opened (warned)
     if (snapshot) {
@@ -245,9 +308,9 @@ int run(int argc, char** argv) {
         FASTRBL_LOG_WARN(
             "no fastrblctl next to the fastrbld executable: reload checks cannot compile "
             "changed data files into the store");
-      store_reload = std::make_shared<dnsd::StoreReload>(std::move(stored.value().store), config.db,
-                                                         config.zones, load_options(config),
-                                                         stored.value().generation, std::move(ctl));
+      store_reload = std::make_shared<dnsd::StoreReload>(
+          std::move(stored.value().store), config.db, config.zones, load_options(config),
+          stored.value().generation, *snapshot, std::move(ctl));
     }
   }
   if (!snapshot) {
@@ -288,6 +351,7 @@ int run(int argc, char** argv) {
     if (config.quickstart) server.request_reload();
   } else if (store_reload) {
     server.enable_reload([store_reload] { return store_reload->check(); });
+    if (config.quickstart) server.request_reload();
   }
   dnsd::notify("READY=1");
   return server.run();

@@ -67,6 +67,7 @@ void Reloader::after_work(uv_work_t* req, int /*status*/) noexcept {
   // Published before the log line: once "zones reloaded" is out, the new data answers.
   if (result.snapshot) {
     try {
+      if (result.before_publish) result.before_publish();
       self->publish_(std::move(result.snapshot));
     } catch (const std::exception& e) {
       FASTRBL_LOG_ERROR("unable to publish the reloaded zones: %s", e.what());

@@ -49,7 +49,8 @@ void close_fd(int* fd) noexcept {
 }  // namespace
 
 StoreReload::StoreReload(std::shared_ptr<zones::Store> store, std::string db, std::vector<std::string> specs,
-                         const loader::LoadOptions& options, std::uint64_t serving, std::string ctl)
+                         const loader::LoadOptions& options, std::uint64_t serving,
+                         const zones::Snapshot& first, std::string ctl)
     : store_(std::move(store)),
       db_(std::move(db)),
       specs_(std::move(specs)),
@@ -58,6 +59,19 @@ StoreReload::StoreReload(std::shared_ptr<zones::Store> store, std::string db, st
       ctl_(std::move(ctl)) {
   auto cur = store_->current();
   if (cur.is_ok() && cur.value() && cur.value()->generation == serving_) serving_record_ = cur.value();
+  note_expiry(first);
+}
+
+std::time_t StoreReload::now() const { return options_.now != 0 ? options_.now : std::time(nullptr); }
+
+void StoreReload::note_expiry(const zones::Snapshot& served) {
+  const std::time_t t = now();
+  next_expiry_ = 0;
+  for (const zones::Zone& z : served.zones())
+    for (const auto& d : z.datasets) {
+      const std::time_t e = d != nullptr ? d->meta().expires : 0;
+      if (e > t && (next_expiry_ == 0 || e < next_expiry_)) next_expiry_ = e;
+    }
 }
 
 std::string StoreReload::find_fastrblctl() {
@@ -212,7 +226,8 @@ loader::CheckResult StoreReload::check() {
     return finish();
   }
   const bool newer = current != nullptr && current->generation != serving_;
-  if (stale.value().empty() && !newer) return finish();  // nothing changed: no line
+  const bool expiry_due = next_expiry_ != 0 && now() >= next_expiry_;
+  if (stale.value().empty() && !newer && !expiry_due) return finish();  // nothing changed: no line
 
   if (!stale.value().empty()) {
     std::string names;
@@ -241,7 +256,13 @@ loader::CheckResult StoreReload::check() {
     r.failed = stale.value().empty() ? 1 : stale.value().size();
     return finish();
   }
-  if (opened.value().generation == serving_) return finish();  // a compile found nothing to commit
+  if (opened.value().generation == serving_) {  // a compile found nothing to commit
+    if (expiry_due) {  // the same data, rebuilt: zones whose data expired are not serviced
+      note_expiry(*opened.value().snapshot);
+      r.snapshot = std::move(opened.value().snapshot);
+    }
+    return finish();
+  }
   // Datasets whose image differs from the one served so far.
   auto rec = store_->current();
   std::optional<zones::GenerationRecord> now;
@@ -271,7 +292,11 @@ loader::CheckResult StoreReload::check() {
   serving_ = opened.value().generation;
   serving_record_ = std::move(now);
   r.loaded = changed == 0 ? 1 : changed;
+  note_expiry(*opened.value().snapshot);
   r.snapshot = std::move(opened.value().snapshot);
+  // The replaced images leave the page tables as the new snapshot is published, not when
+  // the old one is retired: meanwhile the queries on the new one map its images.
+  r.before_publish = [store = store_] { store->release_unnamed_pages(); };
   return finish();
 }
 

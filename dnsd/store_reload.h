@@ -18,7 +18,11 @@
 // answer mixes two generations; the old snapshot's transaction ends when the server
 // retires it. A failed compile (or a fastrblctl that cannot be started) keeps the current
 // generation serving, logs why with the compile's stderr lines, and counts the stale
-// datasets as failed: the next check tries again, as the text path does.
+// datasets as failed: the next check tries again, as the text path does. When nothing
+// changed but a `$TIMESTAMP` expiry of a served dataset has passed since the snapshot was
+// built, the same generation is opened again (its datasets are reused, not re-read) and
+// the rebuilt snapshot, with the expired zones out of service, is published: as the text
+// path's ZoneSet::check().
 //
 // The fastrblctl program is found at construction (before chroot, -r): next to this
 // program's executable (/proc/self/exe), else in ../bin from it (the installed layout:
@@ -32,6 +36,7 @@
 #include "zones/store.h"
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,11 +46,12 @@ namespace fastrbl::dnsd {
 
 class StoreReload {
  public:
-  /// `serving`: the generation the first snapshot was opened from. `db`: --db as given
-  /// (relative to the working directory). `ctl`: the fastrblctl to run (empty: none found;
-  /// every compile then fails with a message saying so).
+  /// `serving`: the generation the first snapshot (`first`) was opened from. `db`: --db as
+  /// given (relative to the working directory). `ctl`: the fastrblctl to run (empty: none
+  /// found; every compile then fails with a message saying so).
   StoreReload(std::shared_ptr<zones::Store> store, std::string db, std::vector<std::string> specs,
-              const loader::LoadOptions& options, std::uint64_t serving, std::string ctl);
+              const loader::LoadOptions& options, std::uint64_t serving, const zones::Snapshot& first,
+              std::string ctl);
 
   /// One reload check (see the header comment). Logs what it does.
   loader::CheckResult check();
@@ -64,6 +70,9 @@ class StoreReload {
     double user_seconds = 0;
   };
   Compiled run_compile() const;
+  std::time_t now() const;
+  /// Remembers the earliest `$TIMESTAMP` expiry of `served` still in the future.
+  void note_expiry(const zones::Snapshot& served);
 
   std::shared_ptr<zones::Store> store_;
   std::string db_;
@@ -72,6 +81,7 @@ class StoreReload {
   std::uint64_t serving_ = 0;
   std::optional<zones::GenerationRecord> serving_record_;
   std::string ctl_;
+  std::time_t next_expiry_ = 0;  // 0: no served dataset expires
 };
 
 }  // namespace fastrbl::dnsd

@@ -19,6 +19,9 @@ cp "$top/etc/demo/bl.ip4set" "$data/"
   { cat "$data/import.log" >&2; echo "demo: importing etc/feeds failed" >&2; exit 1; }
 feeds=$("$ctl" feed zones --config "$top/etc/feeds/feeds.toml" --output-dir "$data")
 chmod -R a+rX "$data"
+# fastrbld serves through the same store (it compiles the data files into it): the user it
+# runs as must be able to write it.
+[ "$(id -u)" -ne 0 ] || chown -R nobody "$data/store"
 
 cat <<MSG
 fastrbld is starting on 127.0.0.1 port 5353 (UDP and TCP) with etc/demo/bl.ip4set and the
@@ -46,6 +49,6 @@ Stop it with Ctrl-C.
 MSG
 # shellcheck disable=SC2086
 if [ "$(id -u)" -eq 0 ]; then
-  exec "$bin" -n -u nobody -w "$data" -b 127.0.0.1/5353 bl.example:ip4set:bl.ip4set $feeds
+  exec "$bin" -n -u nobody --db "$data/store" -w "$data" -b 127.0.0.1/5353 bl.example:ip4set:bl.ip4set $feeds
 fi
-exec "$bin" -n -w "$data" -b 127.0.0.1/5353 bl.example:ip4set:bl.ip4set $feeds
+exec "$bin" -n --db "$data/store" -w "$data" -b 127.0.0.1/5353 bl.example:ip4set:bl.ip4set $feeds

@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ struct CheckResult {
   /// The new snapshot when one was built (something loaded, or an expiry passed); null
   /// when the running snapshot stays as it is.
   std::shared_ptr<const zones::Snapshot> snapshot;
+  /// Run on the control thread right before `snapshot` is published (may be empty): with
+  /// the LMDB store, drops the pages of the images being replaced from the page tables
+  /// (zones::Store::release_unnamed_pages()).
+  std::function<void()> before_publish;
   double elapsed_seconds = 0;  // wall time of the check
   double user_seconds = 0;     // user CPU time of the calling thread during the check
 

@@ -148,12 +148,14 @@ core::Result<std::shared_ptr<const Dataset>> DnSet::from_image(DatasetMeta meta,
   // Everything query() indexes must be in bounds, whatever the bytes say.
   if (set->nodes_.size() != set->index_.size()) return bad("nodes do not match the name index");
   const std::size_t nids = set->value_ids_.size();
-  for (const Node& n : set->nodes_)
-    if (n.exact_off > nids || n.exact_n > nids - n.exact_off || n.wild_off > nids ||
-        n.wild_n > nids - n.wild_off)
-      return bad("node value run out of bounds");
-  for (std::uint32_t v : set->value_ids_)
-    if (v >= set->values_.size()) return bad("value id out of bounds");
+  if (!scan(image, set->nodes_, [nids](const Node& n) {
+        return n.exact_off <= nids && n.exact_n <= nids - n.exact_off && n.wild_off <= nids &&
+               n.wild_n <= nids - n.wild_off;
+      }))
+    return bad("node value run out of bounds");
+  const std::size_t nvalues = set->values_.size();
+  if (!scan(image, set->value_ids_, [nvalues](std::uint32_t v) { return v < nvalues; }))
+    return bad("value id out of bounds");
   return std::shared_ptr<const Dataset>(std::move(set));
 }
 

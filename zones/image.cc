@@ -16,6 +16,8 @@
 #include <array>
 #include <cstdlib>
 #include <new>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace fastrbl::zones {
 namespace {
@@ -50,8 +52,16 @@ std::size_t align_section(std::size_t off) noexcept {
   return r == 0 ? off : off + (kImageAlign - r);
 }
 
-std::uint32_t crc_of(std::span<const std::uint8_t> bytes) noexcept {
-  return static_cast<std::uint32_t>(::crc32_z(::crc32_z(0L, Z_NULL, 0), bytes.data(), bytes.size()));
+// `release`: drop each stretch from the page tables once it is summed (see image.h).
+std::uint32_t crc_of(std::span<const std::uint8_t> bytes, bool release = false) noexcept {
+  uLong crc = ::crc32_z(0L, Z_NULL, 0);
+  for (std::size_t off = 0; off < bytes.size(); off += kReleaseStretch) {
+    const std::span<const std::uint8_t> part =
+        bytes.subspan(off, std::min(kReleaseStretch, bytes.size() - off));
+    crc = ::crc32_z(crc, part.data(), part.size());
+    if (release) release_pages(part);
+  }
+  return static_cast<std::uint32_t>(crc);
 }
 
 core::Status bad(std::string_view what) { return core::Status::error("dataset image: " + std::string(what)); }
@@ -162,7 +172,15 @@ std::vector<std::uint8_t> ImageWriter::finish() const {
 // ---------------------------------------------------------------------------------------
 // ImageView
 
-core::Result<ImageView> ImageView::open(std::span<const std::uint8_t> bytes) {
+void release_pages(std::span<const std::uint8_t> bytes) noexcept {
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  const std::uintptr_t first = (begin + page - 1) / page * page;
+  const std::uintptr_t last = (begin + bytes.size()) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+core::Result<ImageView> ImageView::open(std::span<const std::uint8_t> bytes, bool release_scanned) {
   if (bytes.size() < kHeaderSize) return bad("truncated (" + std::to_string(bytes.size()) + " bytes)");
   if (std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) != 0) return bad("bad magic (not an image)");
   const std::uint32_t format = get32(bytes.data() + 8);
@@ -176,7 +194,7 @@ core::Result<ImageView> ImageView::open(std::span<const std::uint8_t> bytes) {
     return bad("truncated: header says " + std::to_string(total) + " bytes, have " +
                std::to_string(bytes.size()));
   const std::uint32_t crc = get32(bytes.data() + 12);
-  if (crc_of(bytes.subspan(16)) != crc) return bad("checksum mismatch (corrupted)");
+  if (crc_of(bytes.subspan(16), release_scanned) != crc) return bad("checksum mismatch (corrupted)");
   if (get32(bytes.data() + 16) != kByteOrderMark) return bad("written on a machine of another byte order");
   if (total != bytes.size())
     return bad("length mismatch: header says " + std::to_string(total) + " bytes, have " +
@@ -184,6 +202,7 @@ core::Result<ImageView> ImageView::open(std::span<const std::uint8_t> bytes) {
   ImageView v;
   v.bytes_ = bytes;
   v.checksum_ = crc;
+  v.release_scanned_ = release_scanned;
   v.type_ = static_cast<ImageType>(get32(bytes.data() + 20));
   const std::uint32_t n = get32(bytes.data() + 32);
   if (n > kMaxSections || bytes.size() - kHeaderSize < 16 * std::size_t{n}) return bad("bad section table");
@@ -347,7 +366,8 @@ core::Result<std::vector<std::uint8_t>> write_image(const Dataset& d) {
   return w.finish();
 }
 
-core::Result<OpenedImage> open_image(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> owner) {
+core::Result<OpenedImage> open_image(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> owner,
+                                     bool release_scanned) {
   OpenedImage opened;
   opened.in_place = true;
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % kImageAlign != kImageAlignOffset) {
@@ -355,8 +375,17 @@ core::Result<OpenedImage> open_image(std::span<const std::uint8_t> bytes, std::s
     bytes = copy->data;
     owner = std::move(copy);
     opened.in_place = false;
+    release_scanned = false;  // a heap copy: nothing to drop
   }
-  auto view = ImageView::open(bytes);
+  // Whatever the checks read beyond scan() (headers, small sections): dropped at the end.
+  struct ReleaseAtEnd {
+    std::span<const std::uint8_t> bytes;
+    bool on;
+    ~ReleaseAtEnd() {
+      if (on) release_pages(bytes);
+    }
+  } release_at_end{bytes, release_scanned};
+  auto view = ImageView::open(bytes, release_scanned);
   if (!view.is_ok()) return view.status();
   const ImageView& v = view.value();
   if (v.sections() < 1) return bad("no meta section");

@@ -14,6 +14,13 @@
 // The checksum (CRC-32 of everything after the first 16 bytes) is verified before any
 // section is looked at; a truncated or corrupted image is refused with a message.
 //
+// Opening an image reads all of it once (the checksum, the bounds checks). For an image in
+// a shared, read-only file mapping (the LMDB store), open_image(..., release_scanned) reads
+// it in 1 MiB stretches and drops each stretch from the process's page tables once read
+// (MADV_DONTNEED: the page cache keeps the pages, a later read maps them again), so that
+// opening a new image while the old one serves does not add the whole new image to the
+// process's RSS; only the pages queries touch are mapped afterwards.
+//
 // Ownership: ImageWriter owns the bytes it builds. ImageView borrows the image bytes;
 // the datasets made by open_image() keep the bytes alive through the `owner` they are
 // given (a store read transaction, or a heap copy). Thread safety: an ImageWriter is used
@@ -21,6 +28,7 @@
 
 #include "core/status.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -107,12 +115,23 @@ class ImageWriter {
   std::vector<std::vector<std::uint8_t>> sections_;
 };
 
+/// Drops the whole pages inside `bytes` from this process's page tables
+/// (MADV_DONTNEED). Requires: `bytes` lies in a read-only shared file mapping (or memory
+/// whose contents may be discarded); for such a mapping the contents are unchanged, the
+/// next read maps the page again from the page cache.
+void release_pages(std::span<const std::uint8_t> bytes) noexcept;
+
+/// How many bytes scan() and the checksum read between two releases.
+inline constexpr std::size_t kReleaseStretch = std::size_t{1} << 20;
+
 /// A checked image. Sections are aligned as their position allows (see aligned()).
 class ImageView {
  public:
   /// Checks magic, format, byte order, length, checksum and the section table.
   /// Errors: "dataset image: <what>" (e.g. "checksum mismatch", "truncated").
-  static core::Result<ImageView> open(std::span<const std::uint8_t> bytes);
+  /// `release_scanned`: the bytes are a read-only shared file mapping; the checksum pass
+  /// and scan() drop what they have read from the page tables as they go (see above).
+  static core::Result<ImageView> open(std::span<const std::uint8_t> bytes, bool release_scanned = false);
 
   ImageType type() const noexcept { return type_; }
   std::size_t sections() const noexcept { return sections_.size(); }
@@ -132,11 +151,19 @@ class ImageView {
   /// that every section is kImageAlign-aligned.
   bool aligned() const noexcept;
   std::uint32_t checksum() const noexcept { return checksum_; }
+  /// True when reads of the open checks are dropped from the page tables as they go.
+  bool releases_scanned() const noexcept { return release_scanned_; }
+  /// Drops `bytes` (part of this image, already read) from the page tables when
+  /// releases_scanned(); otherwise nothing.
+  void release(std::span<const std::uint8_t> bytes) const noexcept {
+    if (release_scanned_) release_pages(bytes);
+  }
 
  private:
   std::span<const std::uint8_t> bytes_;
   ImageType type_{};
   std::uint32_t checksum_ = 0;
+  bool release_scanned_ = false;
   std::vector<std::span<const std::uint8_t>> sections_;
 };
 
@@ -149,6 +176,21 @@ core::Status view_array(const ImageView& image, std::size_t i, std::span<const T
   if (!a.is_ok()) return a.status();
   *out = a.value();
   return core::Status::ok();
+}
+
+/// Calls f(element) for the elements of `a` (part of `image`) in order while f returns
+/// true, releasing each kReleaseStretch bytes read (ImageView::release()). Returns false
+/// if f returned false. For the open checks that read whole arrays.
+template <class T, class F>
+bool scan(const ImageView& image, std::span<const T> a, F&& f) {
+  constexpr std::size_t kStep = kReleaseStretch / sizeof(T) > 0 ? kReleaseStretch / sizeof(T) : 1;
+  for (std::size_t begin = 0; begin < a.size(); begin += kStep) {
+    const std::span<const T> part = a.subspan(begin, std::min(kStep, a.size() - begin));
+    for (const T& x : part)
+      if (!f(x)) return false;
+    image.release({reinterpret_cast<const std::uint8_t*>(part.data()), part.size_bytes()});
+  }
+  return true;
 }
 
 /// True if every element is less than the next.
@@ -182,7 +224,11 @@ struct OpenedImage {
 /// Checks `bytes` and makes the dataset it holds. The dataset serves from the bytes in
 /// place where the type's layout allows (and keeps `owner` alive, which must keep the
 /// bytes valid); a misaligned image is first copied into an aligned heap buffer.
-core::Result<OpenedImage> open_image(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> owner);
+/// `release_scanned`: the bytes are a read-only shared file mapping; what the checks read
+/// is dropped from the page tables as they go, and the whole image once it is open (so
+/// only what queries read is mapped afterwards). Ignored for a heap copy.
+core::Result<OpenedImage> open_image(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> owner,
+                                     bool release_scanned = false);
 
 /// Values (A + TXT) as two sections: 12-byte records {a[4], u32 offset, u32 length} and
 /// the TXT bytes they point into.

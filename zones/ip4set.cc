@@ -106,7 +106,7 @@ Ip4Set::~Ip4Set() {
 constexpr std::size_t kIndexMinContainers = 1024;
 constexpr std::size_t kIndexMinStarts = 4096;
 
-void Ip4Set::build_index() {
+void Ip4Set::build_index(const ImageView* image) {
   const roaring_array_t& ra = listed_->high_low_container;
   if (static_cast<std::size_t>(ra.size) >= kIndexMinContainers) {
     // Slot h holds the index of the container whose key is h, else 0; query() checks the
@@ -118,9 +118,16 @@ void Ip4Set::build_index() {
     // start_bucket_[h]: the first interval whose start has top 16 bits >= h.
     start_bucket_.resize((std::size_t{1} << 16) + 1);
     std::size_t i = 0;
+    std::size_t released = 0;  // starts_[0, released) dropped from the page tables
+    constexpr std::size_t kStretch = kReleaseStretch / sizeof(std::uint32_t);
     for (std::size_t h = 0; h <= (std::size_t{1} << 16); ++h) {
       while (i < starts_.size() && (starts_[i] >> 16) < h) ++i;
       start_bucket_[h] = static_cast<std::uint32_t>(i);
+      if (image != nullptr && i - released >= kStretch) {
+        image->release({reinterpret_cast<const std::uint8_t*>(starts_.data() + released),
+                        (i - released) * sizeof(std::uint32_t)});
+        released = i;
+      }
     }
   }
 }
@@ -257,25 +264,28 @@ core::Result<std::shared_ptr<const Dataset>> Ip4Set::from_image(DatasetMeta meta
   set->set_values_ = members.value();
   std::size_t n_ids = 0;
   std::uint32_t max_id = 0;
-  auto scan = [&](auto arr) {
+  auto scan_ids = [&](auto arr) {
     n_ids = arr.size();
-    for (auto id : arr) max_id = std::max<std::uint32_t>(max_id, id);
+    scan(image, arr, [&](auto id) {
+      max_id = std::max<std::uint32_t>(max_id, id);
+      return true;
+    });
   };
   if (width == 8) {
     auto a = image.array<std::uint8_t>(kIntervalSets);
     if (!a.is_ok()) return a.status();
     set->interval_set8_ = a.value();
-    scan(a.value());
+    scan_ids(a.value());
   } else if (width == 16) {
     auto a = image.array<std::uint16_t>(kIntervalSets);
     if (!a.is_ok()) return a.status();
     set->interval_set16_ = a.value();
-    scan(a.value());
+    scan_ids(a.value());
   } else if (width == 32) {
     auto a = image.array<std::uint32_t>(kIntervalSets);
     if (!a.is_ok()) return a.status();
     set->interval_set32_ = a.value();
-    scan(a.value());
+    scan_ids(a.value());
   } else if (width != 0) {
     return bad("has a bad interval width");
   }
@@ -288,9 +298,10 @@ core::Result<std::shared_ptr<const Dataset>> Ip4Set::from_image(DatasetMeta meta
   if (n_ids != set->starts_.size() || (n_ids != 0 && max_id >= nsets - 1) || set->only_set_ >= nsets - 1)
     return bad("interval sets do not fit");
   if (core::Status st = read_values(image, kValues, &set->values_); !st.is_ok()) return st;
-  for (std::uint32_t m : set->set_values_)
-    if (m >= set->values_.size()) return bad("set member out of bounds");
-  set->build_index();
+  const std::size_t nvalues = set->values_.size();
+  if (!scan(image, set->set_values_, [nvalues](std::uint32_t m) { return m < nvalues; }))
+    return bad("set member out of bounds");
+  set->build_index(&image);
   return std::shared_ptr<const Dataset>(std::move(set));
 }
 

@@ -89,7 +89,8 @@ class Ip4Set final : public Dataset {
   // Points the query views at the own_* vectors (a dataset built from text).
   void bind_own() noexcept;
   // Builds container_at_ and start_bucket_ for a large set (after the views are bound).
-  void build_index();
+  /// `image`: when opening from one, what the walk over the starts read is released.
+  void build_index(const ImageView* image = nullptr);
   // Whether `a` is listed: the bitmap, through container_at_ when there is one.
   bool contains(std::uint32_t a) const noexcept;
 

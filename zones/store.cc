@@ -9,8 +9,8 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <iterator>
 #include <set>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -157,6 +157,11 @@ const StoredDataset* GenerationRecord::find(std::string_view type, std::string_v
 }
 
 std::string default_store_dir() {
+  // systemd's StateDirectory= (a colon-separated list: the first).
+  if (const char* sd = std::getenv("STATE_DIRECTORY"); sd != nullptr && sd[0] == '/') {
+    const std::string_view v(sd);
+    return std::string(v.substr(0, v.find(':')));
+  }
   if (writable_dir("/var/lib/fastrbl")) return "/var/lib/fastrbl";
   if (const char* x = std::getenv("XDG_STATE_HOME"); x != nullptr && x[0] == '/')
     return std::string(x) + "/fastrbl";
@@ -248,6 +253,30 @@ core::Result<std::shared_ptr<Store>> Store::open(const Options& options) {
   s->meta_dbi_ = meta;
   s->images_dbi_ = images;
   return s;
+}
+
+// What a dataset opened from the store holds: the generation whose read transaction keeps
+// its pages valid. Generation::open_dataset() moves it to a newer generation that carries
+// the same image over.
+struct Store::ImageHold {
+  std::mutex mu;
+  std::shared_ptr<Generation> generation;  // guarded by mu
+};
+
+void Store::release_unnamed_pages() {
+  auto cur = current();
+  if (!cur.is_ok() || !cur.value()) return;
+  std::set<std::pair<std::uint64_t, std::uint32_t>> named;
+  for (const StoredDataset& d : cur.value()->datasets) named.emplace(d.image.generation, d.image.index);
+  const std::lock_guard<std::mutex> lock(live_mu_);
+  for (auto it = live_.begin(); it != live_.end();) {
+    if (it->second.dataset.expired()) {
+      it = live_.erase(it);
+      continue;
+    }
+    if (named.count(it->first) == 0) release_pages(it->second.bytes);
+    ++it;
+  }
 }
 
 Store::~Store() {
@@ -361,14 +390,8 @@ Generation::~Generation() {
     auto cur = store_->current();
     if (cur.is_ok() && cur.value())
       for (const StoredDataset& d : cur.value()->datasets) still.emplace(d.image.generation, d.image.index);
-    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    for (const auto& [key, bytes] : opened_) {
-      if (!cur.is_ok() || still.count({key.generation, key.index}) != 0) continue;
-      const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
-      const std::uintptr_t first = (begin + page - 1) / page * page;
-      const std::uintptr_t last = (begin + bytes.size()) / page * page;
-      if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
-    }
+    for (const auto& [key, bytes] : opened_)
+      if (cur.is_ok() && still.count({key.generation, key.index}) == 0) release_pages(bytes);
   }
   if (txn_ != nullptr) ::mdb_txn_abort(txn_);
 }
@@ -385,12 +408,49 @@ core::Result<OpenedImage> Generation::open_dataset(const StoredDataset& d) {
   auto bytes = image_bytes(d);
   if (!bytes.is_ok()) return bytes.status();
   const std::string name = d.type + ":" + d.spec;
+  const std::pair<std::uint64_t, std::uint32_t> key{d.image.generation, d.image.index};
+  {
+    // Carried over from a generation whose dataset is still alive: the same pages, checked
+    // when they were opened, which LMDB does not change while a transaction sees them.
+    std::shared_ptr<Store::ImageHold> hold;
+    std::shared_ptr<const Dataset> dataset;
+    std::shared_ptr<Generation> previous;  // released after the locks
+    {
+      const std::lock_guard<std::mutex> lock(store_->live_mu_);
+      auto it = store_->live_.find(key);
+      if (it != store_->live_.end() && it->second.bytes.data() == bytes.value().data() &&
+          it->second.bytes.size() == bytes.value().size() && it->second.bytes.size() == d.image_bytes &&
+          it->second.checksum == d.checksum) {
+        hold = it->second.hold.lock();
+        dataset = it->second.dataset.lock();
+      }
+      if (hold != nullptr && dataset != nullptr) {
+        const std::lock_guard<std::mutex> hold_lock(hold->mu);
+        previous = std::exchange(hold->generation, shared_from_this());
+      }
+    }
+    if (hold != nullptr && dataset != nullptr) {
+      opened_.emplace_back(d.image, bytes.value());
+      OpenedImage reused;
+      reused.dataset = std::move(dataset);
+      reused.in_place = true;
+      return reused;
+    }
+  }
   if (bytes.value().size() != d.image_bytes || image_checksum(bytes.value()) != d.checksum)
     return core::Status::error(name +
                                ": the stored image does not match its generation record (corrupted store)");
-  auto opened = open_image(bytes.value(), shared_from_this());
+  auto hold = std::make_shared<Store::ImageHold>();
+  hold->generation = shared_from_this();
+  auto opened = open_image(bytes.value(), hold, true);
   if (!opened.is_ok()) return core::Status::error(name + ": " + std::string(opened.status().message()));
   opened_.emplace_back(d.image, bytes.value());
+  if (opened.value().in_place) {
+    const std::lock_guard<std::mutex> lock(store_->live_mu_);
+    for (auto it = store_->live_.begin(); it != store_->live_.end();)
+      it = it->second.dataset.expired() ? store_->live_.erase(it) : std::next(it);
+    store_->live_[key] = Store::LiveImage{bytes.value(), d.checksum, hold, opened.value().dataset};
+  }
   return opened;
 }
 

@@ -32,7 +32,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -131,6 +133,14 @@ class Store : public std::enable_shared_from_this<Store> {
   /// Clears reader slots of dead processes; returns how many.
   int reader_check() noexcept;
 
+  /// Drops from this process's page tables the pages of every image opened from this
+  /// store that the current generation no longer names (MADV_DONTNEED; the page cache
+  /// keeps them). Safe while snapshots still read them: a read maps a page again,
+  /// unchanged. A server calls it right before it publishes a new generation, so that the
+  /// replaced images' pages (mapped by the queries of the old snapshot) leave its RSS
+  /// before queries map the new ones, rather than when the old snapshot is retired.
+  void release_unnamed_pages();
+
   MDB_env* env() const noexcept { return env_; }
 
   /// The feed provenance tables (docs/LMDB_SCHEMA.md "feed_entries", "feed_meta"), used by
@@ -147,6 +157,19 @@ class Store : public std::enable_shared_from_this<Store> {
   unsigned feed_entries_dbi_ = 0, feed_meta_dbi_ = 0;
   bool has_feed_tables_ = false;
   std::string dir_;
+
+  // The images opened from this store whose datasets may still be alive (Generation::
+  // open_dataset()), by image key: an image that a new generation carries over is not
+  // opened and checked again but its dataset is reused (see open_dataset()).
+  struct ImageHold;
+  struct LiveImage {
+    std::span<const std::uint8_t> bytes;
+    std::uint32_t checksum = 0;
+    std::weak_ptr<ImageHold> hold;
+    std::weak_ptr<const Dataset> dataset;
+  };
+  std::mutex live_mu_;
+  std::map<std::pair<std::uint64_t, std::uint32_t>, LiveImage> live_;  // guarded by live_mu_
   friend class Generation;
 };
 
@@ -164,6 +187,13 @@ class Generation : public std::enable_shared_from_this<Generation> {
   /// The image bytes of `d` (a dataset of record()), valid while this Generation lives.
   core::Result<std::span<const std::uint8_t>> image_bytes(const StoredDataset& d) const;
   /// Opens the dataset `d` from its image (checksum verified, against the record too).
+  /// The checks read the image in stretches that are dropped from the page tables as they
+  /// go, and the whole image afterwards (zones/image.h): opening a new generation does not
+  /// map its images; queries map what they read. An image that a dataset still alive in
+  /// this process was opened from (same key, same mapped bytes, same checksum: a dataset
+  /// this generation carries over unchanged) is not read again: that dataset is returned,
+  /// and from now on it holds this generation rather than the one it was opened from (both
+  /// read transactions see the same, unchanged pages), so the older generation can end.
   core::Result<OpenedImage> open_dataset(const StoredDataset& d);
 
  private:
@@ -177,7 +207,8 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::vector<std::pair<ImageKey, std::span<const std::uint8_t>>> opened_;
 };
 
-/// The default state directory when --db is not given: /var/lib/fastrbl if it exists or
+/// The default state directory when --db is not given: $STATE_DIRECTORY (systemd's
+/// StateDirectory=; the first of a list) when set, else /var/lib/fastrbl if it exists or
 /// can be created and is writable by this process, else $XDG_STATE_HOME/fastrbl, else
 /// $HOME/.local/state/fastrbl, else /tmp/fastrbl-<uid>.
 std::string default_store_dir();

@@ -65,7 +65,7 @@ pids+=($!); rpid=$!
 until grep -q started "$work/r.log" 2>/dev/null; do sleep 0.1; done
 echo "rbldnsd ready after $(python3 -c "print(round($(date +%s.%N)-$start,2))") s"
 start=$(date +%s.%N)
-"$fastrbld" -n -u nobody --workers "${WORKERS:-1}" -b 127.0.0.1/5392 bl.example:ip4set:"$work/bl.txt" > "$work/f.log" 2>&1 &
+"$fastrbld" -n --no-db -u nobody --workers "${WORKERS:-1}" -b 127.0.0.1/5392 bl.example:ip4set:"$work/bl.txt" > "$work/f.log" 2>&1 &
 pids+=($!); fpid=$!
 until grep -q started "$work/f.log" 2>/dev/null; do sleep 0.1; done
 echo "fastrbld ready after $(python3 -c "print(round($(date +%s.%N)-$start,2))") s"

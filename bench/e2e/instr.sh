@@ -28,7 +28,7 @@ port=$((16000 + RANDOM % 1000))
 as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 # shellcheck disable=SC2086
 taskset -c 0 "${as[@]}" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/cg" \
-  "$bin" -n --workers 1 -b "127.0.0.1/$port" $specs > "$out/server.log" 2>&1 &
+  "$bin" -n --no-db --workers 1 -b "127.0.0.1/$port" $specs > "$out/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 secs=$(taskset -c 1 $py "$e2e/udp_client.py" wait "$port" "$(date +%s.%N)" 900)

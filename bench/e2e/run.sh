@@ -119,7 +119,7 @@ start() {
       # Both refuse to keep root: -u nobody; under valgrind, started as nobody instead, so
       # that the vgdb pipes stay usable.
       local bin=/usr/sbin/rbldnsd extra=()
-      [ "$server" = rbldnsd ] || { bin=$fastrbld; extra=(--workers 1); }
+      [ "$server" = rbldnsd ] || { bin=$fastrbld; extra=(--no-db --workers 1); }
       if [ $# -eq 0 ]; then
         cmd=("$bin" -n -u nobody "${extra[@]}" -b "127.0.0.1/$port")
       else

@@ -34,7 +34,7 @@ start() {  # PIN SERVER [WORKERS]
   port=$((port + 1))
   local cmd
   case "$server" in
-    fastrbld) cmd=("$fastrbld" -n -u nobody --workers "$workers" -b "127.0.0.1/$port" "${specs[@]}") ;;
+    fastrbld) cmd=("$fastrbld" -n --no-db -u nobody --workers "$workers" -b "127.0.0.1/$port" "${specs[@]}") ;;
     rbldnsd) cmd=(/usr/sbin/rbldnsd -n -u nobody -b "127.0.0.1/$port" "${specs[@]}") ;;
     ceiling) cmd=("$null" 127.0.0.1 "$port") ;;
   esac

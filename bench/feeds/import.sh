@@ -105,4 +105,4 @@ if [ -x /usr/sbin/rbldnsd ]; then
   first_answer rbldnsd /usr/sbin/rbldnsd -n $user -w "$work" -b 127.0.0.1/53540 bench.example:dnset:bench.dnset
 fi
 # shellcheck disable=SC2086
-first_answer fastrbld "$srv" -n $user -w "$work" -b 127.0.0.1/53540 bench.example:dnset:bench.dnset
+first_answer fastrbld "$srv" -n --no-db $user -w "$work" -b 127.0.0.1/53540 bench.example:dnset:bench.dnset

@@ -910,6 +910,22 @@ struct Server {
   std::uint16_t port4 = 0, port6 = 0;
 };
 
+bool start(Server& s, const std::vector<std::string>& argv, const std::string& cwd, bool want_ports);
+
+// fastrbld with rbldnsd's command line serves through its default LMDB store: here
+// $STATE_DIRECTORY, a directory of the case's temporary one (never /var/lib/fastrbl),
+// created empty and writable by anyone, which fastrbld, started as root, hands to the
+// user it serves as.
+bool start_fastrbld(Server& s, const std::vector<std::string>& argv, const std::string& cwd) {
+  const std::string state = cwd + "/fastrbl-state";
+  mkdir(state.c_str(), 0777);
+  chmod(state.c_str(), 0777);
+  setenv("STATE_DIRECTORY", state.c_str(), 1);
+  const bool ok = start(s, argv, cwd, true);
+  unsetenv("STATE_DIRECTORY");
+  return ok;
+}
+
 bool start(Server& s, const std::vector<std::string>& argv, const std::string& cwd, bool want_ports) {
   int fds[2];
   if (pipe(fds) != 0) return false;
@@ -1379,7 +1395,7 @@ int main(int argc, char** argv) {
   if (!start(rb, rargs, dir, false)) {
     std::printf("FAIL: rbldnsd did not start:\n%s\n", rb.log.c_str());
     status = 1;
-  } else if (!start(fr, fargs, dir, true) || fr.port4 == 0 || fr.port6 == 0) {
+  } else if (!start_fastrbld(fr, fargs, dir) || fr.port4 == 0 || fr.port6 == 0) {
     std::printf("FAIL: fastrbld did not start:\n%s\n", fr.log.c_str());
     status = 1;
   }

@@ -100,7 +100,7 @@ TEST_CASE("config: the short options are exactly rbldnsd's getopt string") {
   }
   CHECK(have == want);
   CHECK(long_names == std::set<std::string>{"help", "workers", "tcp-max-conns", "tcp-idle-timeout", "db",
-                                            "feeds", "update-keys"});
+                                            "no-db", "feeds", "update-keys"});
 }
 
 TEST_CASE("config: defaults") {
@@ -202,7 +202,8 @@ TEST_CASE("config: flags and values") {
       {{"--tcp-idle-timeout", "30"}, [](const Config& c) { return c.tcp_idle_timeout == 30; }},
       {{"--tcp-idle-timeout", "2m"}, [](const Config& c) { return c.tcp_idle_timeout == 120; }},
       {{"--db", "/var/lib/x"}, [](const Config& c) { return c.db == "/var/lib/x"; }},
-      {{}, [](const Config& c) { return c.db.empty(); }},
+      {{}, [](const Config& c) { return c.db.empty() && !c.no_db; }},  // the default store
+      {{"--no-db"}, [](const Config& c) { return c.db.empty() && c.no_db; }},
       {{"--feeds", "f.toml", "--update-keys", "k.conf"},
        [](const Config& c) { return c.feeds == "f.toml" && c.update_keys == "k.conf"; }},
       {{}, [](const Config& c) { return c.feeds.empty() && c.update_keys.empty(); }},
@@ -252,6 +253,8 @@ TEST_CASE("config: errors with their messages and exit status") {
       {{"--bogus"}, {"unrecognized option '--bogus'", "type `fastrbld -h' for help"}},
       {{"--help=yes"}, {"option '--help' doesn't allow an argument", "type `fastrbld -h' for help"}},
       {{"--tcp", "5"}, {"option '--tcp' is ambiguous", "type `fastrbld -h' for help"}},
+      {{"--no-db=x"}, {"option '--no-db' doesn't allow an argument", "type `fastrbld -h' for help"}},
+      {{"--db", "s", "--no-db", "-b", "127.0.0.1", "x:ip4set:f"}, {"--db and --no-db exclude each other"}},
       // what has to be there
       {{"x:ip4set:f"}, {"no address to listen on (-b option) specified"}},
       {{"-n"}, {"no address to listen on (-b option) specified"}},

@@ -12,12 +12,18 @@
 // replies. A query is lost when its reply has not come within --timeout-ms. It prints
 // the figures (rates, reload times, RSS) and exits 0 only when nothing was lost or mixed.
 //
-// With --db the server serves from an LMDB store in the temporary directory (reloads are
+// Without --db fastrbld parses the text (--no-db). With --db it serves from an LMDB store
+// in the temporary directory (reloads are
 // then compiled by fastrblctl out of process, dnsd/store_reload.h); --dnset N adds a
 // second, unchanging zone (dn.example, a dnset of N names) to the command line. RSS is
 // sampled every 20 ms from /proc/PID/status: "steady" is the last sample before the first
 // SIGHUP, "peak in reloads" the highest sample between a SIGHUP and its "zones reloaded"
 // line (VmRSS, and its private RssAnon and file-backed RssFile parts, each its own max).
+//
+// With --rbldnsd PATH the same data, load and replacements are served by rbldnsd instead
+// (Debian's: `rbldnsd -n [-u nobody] -b 127.0.0.1/PORT -w DIR ZONES`, PORT a free one), to
+// put its reload beside fastrbld's: rbldnsd reloads on its only thread, so queries wait in
+// the socket buffer (or are dropped) while it parses.
 //
 // Used by ctest with small figures (tests/integration/CMakeLists.txt), by
 // bench/reload/run.sh with the full ones (1M entries, 10 replacements, >= 20k q/s); with
@@ -72,6 +78,7 @@ struct Options {
   bool db = false;          // serve from an LMDB store (--db DIR/db)
   unsigned long dnset = 0;  // names of a second, unchanging dnset zone (0: none)
   unsigned values = 1;      // distinct values per generation (TXT "Generation g list k")
+  std::string rbldnsd;      // serve with this rbldnsd instead of fastrbld
 };
 
 // --scatter: the listed addresses are spread pseudo-randomly over the whole IPv4 space (i
@@ -118,10 +125,13 @@ Options parse_args(int argc, char** argv) {
       g_scatter = true;
     else if (a == "--dnset")
       o.dnset = std::stoul(next());
+    else if (a == "--rbldnsd")
+      o.rbldnsd = next();
     else
       die("unknown argument " + a);
   }
-  if (o.fastrbld.empty()) die("--fastrbld PATH is required");
+  if (o.fastrbld.empty() == o.rbldnsd.empty()) die("one of --fastrbld PATH and --rbldnsd PATH is required");
+  if (!o.rbldnsd.empty() && o.db) die("--db is for fastrbld");
   if (o.generations < 1 || o.generations > 250) die("--generations must be 1..250");
   if (o.entries < 1 || o.entries > 16000000) die("--entries must be 1..16000000");
   return o;
@@ -333,9 +343,29 @@ int main(int argc, char** argv) {
                                    "--workers",
                                    std::to_string(opt.workers),
                                    "bl.example:ip4set:data.txt"};
+  if (!opt.rbldnsd.empty()) {
+    // rbldnsd does not report the port of "/0": take a free one.
+    const int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    if (probe < 0 || ::bind(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+        ::getsockname(probe, reinterpret_cast<sockaddr*>(&sa), &sl) != 0)
+      die("cannot find a free port");
+    ::close(probe);
+    args = {opt.rbldnsd,
+            "-n",
+            "-w",
+            dir,
+            "-b",
+            "127.0.0.1/" + std::to_string(ntohs(sa.sin_port)),
+            "bl.example:ip4set:data.txt"};
+  }
   if (opt.dnset > 0) args.emplace_back("dn.example:dnset:dn.txt");
   if (opt.db) args.insert(args.begin() + 1, {"--db", "db"});
-  if (::getuid() == 0) args.insert(args.begin() + 1, {"-u", "nobody"});  // fastrbld keeps no root
+  if (!opt.db && opt.rbldnsd.empty()) args.insert(args.begin() + 1, "--no-db");  // the text path
+  if (::getuid() == 0) args.insert(args.begin() + 1, {"-u", "nobody"});          // the server keeps no root
   std::vector<char*> argv_c;
   for (std::string& a : args) argv_c.push_back(a.data());
   argv_c.push_back(nullptr);
@@ -608,7 +638,7 @@ int main(int argc, char** argv) {
                     WEXITSTATUS(status) == 0;
   if (!pass) {
     std::printf("server output:\n%s\n", out.text.c_str());
-  } else if (opt.db) {  // what the store did
+  } else if (opt.db || !opt.rbldnsd.empty()) {  // what the store (or rbldnsd) did
     std::istringstream lines(out.text);
     for (std::string line; std::getline(lines, line);)
       if (line.find("LMDB store") != std::string::npos || line.find("compile: ") != std::string::npos ||

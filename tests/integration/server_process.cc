@@ -57,6 +57,10 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* o
   for (std::string& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<std::string> env_strings;
+  // fastrbld (run_fastrbld() names it, ServerProcess does not) or fastrblctl: the programs
+  // whose default store is $STATE_DIRECTORY.
+  const bool uses_store =
+      bin == binary() || std::string_view(bin).substr(bin.rfind('/') + 1) == std::string_view("fastrblctl");
   auto overridden = [&env](std::string_view v) {
     for (const std::string& e : env)
       if (v.substr(0, v.find('=') + 1) == std::string_view(e).substr(0, e.find('=') + 1)) return true;
@@ -64,10 +68,21 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, int* o
   };
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view v(*e);
-    if (v.rfind("LISTEN_", 0) != 0 && v.rfind("NOTIFY_SOCKET=", 0) != 0 && !overridden(v))
+    if (v.rfind("LISTEN_", 0) != 0 && v.rfind("NOTIFY_SOCKET=", 0) != 0 && !overridden(v) &&
+        !(uses_store && v.rfind("STATE_DIRECTORY=", 0) == 0))
       env_strings.emplace_back(v);
   }
   env_strings.insert(env_strings.end(), env.begin(), env.end());
+  // The default LMDB store of fastrbld (without --db or --no-db) and fastrblctl (without
+  // --db) lives in the working directory (a test's temporary one), never in
+  // /var/lib/fastrbl or a home directory: tests run as root. Created writable by anyone: a
+  // server started as root serves as another user.
+  if (uses_store && !overridden("STATE_DIRECTORY=") && !cwd.empty()) {
+    const std::string state = std::filesystem::absolute(cwd).string() + "/fastrbl-state";
+    ::mkdir(state.c_str(), 0777);
+    ::chmod(state.c_str(), 0777);
+    env_strings.push_back("STATE_DIRECTORY=" + state);
+  }
   if (!pass_fds.empty()) {
     env_strings.push_back("LISTEN_FDS=" + std::to_string(pass_fds.size()));
     env_strings.push_back("LISTEN_PID=" + std::string(20, ' '));  // the child writes its pid here
@@ -225,6 +240,11 @@ void ServerProcess::start(const ServerOptions& options) {
     args.emplace_back("nobody");
   }
   args.insert(args.end(), options.args.begin(), options.args.end());
+  // The text path unless the test asks for a store (--db, or the default one).
+  if (options.program.empty() && !options.default_store &&
+      std::find(options.args.begin(), options.args.end(), "--db") == options.args.end() &&
+      std::find(options.args.begin(), options.args.end(), "--no-db") == options.args.end())
+    args.emplace_back("--no-db");
   for (const std::string& b : options.binds) {
     args.emplace_back("-b");
     args.push_back(b);

@@ -41,6 +41,9 @@ struct ServerOptions {
   /// differential tests); empty: fastrbld.
   std::string program;
   std::vector<std::string> fifos;  // named pipes to create (mkfifo, mode 0666)
+  /// fastrbld serves through its default LMDB store ($STATE_DIRECTORY, set to a directory
+  /// in the temporary one); false: --no-db is added unless `args` has --db or --no-db.
+  bool default_store = false;
 };
 
 /// Default options plus extra command-line options.
@@ -103,7 +106,8 @@ struct RunResult {
 };
 
 /// Runs fastrbld with `args` in `cwd` until it exits (at most `timeout`), with `env` added
-/// to its environment and `pass_fds` inherited as in ServerOptions.
+/// to its environment and `pass_fds` inherited as in ServerOptions. Without --db or
+/// --no-db in `args` it uses its default store: $STATE_DIRECTORY is `cwd`/fastrbl-state.
 RunResult run_fastrbld(const std::vector<std::string>& args, const std::string& cwd,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(15000),
                        const std::vector<std::string>& env = {}, const std::vector<int>& pass_fds = {});

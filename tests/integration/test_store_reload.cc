@@ -11,8 +11,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <signal.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fastrbl::test {
@@ -117,6 +119,56 @@ TEST_CASE("store reload: the -c timer picks up a change", "[store]") {
   check_a(ep, 2, "4.3.2.1.bl.example", "127.0.0.42");
   CHECK(server.stop() == 0);
   CHECK(server.count(kCompiling) == 1);  // later ticks found nothing to do
+}
+
+// A `$TIMESTAMP` expiry that passes while no file changes takes the zone out of service
+// (SERVFAIL, rbldnsd's "zone data expired"), as on the text path: the check rebuilds the
+// snapshot from the same generation, compiling nothing.
+TEST_CASE("store reload: a $TIMESTAMP expiry passing without a change stops the zone", "[store]") {
+  const std::time_t expires = std::time(nullptr) + 3;
+  std::tm tm{};
+  ::gmtime_r(&expires, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y:%m:%d:%H:%M:%S", &tm);
+  ServerOptions o = store_options({"-c", "1"});
+  o.data = data_for(2) + "$TIMESTAMP 0 " + stamp + "\n";
+  ServerProcess server(o);
+  const Endpoint ep = server.endpoint();
+  check_a(ep, 1, "4.3.2.1.bl.example", "127.0.0.2");
+  REQUIRE(server.wait_for("zone bl.example: zone data expired, zone will not be serviced", 1,
+                          std::chrono::milliseconds(10000)));
+  INFO(server.output());
+  // The line is logged as the snapshot is built, just before it is published.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    const auto reply = udp_exchange(ep, make_query(2, "4.3.2.1.bl.example", kA));
+    if ((reply && reply->size() > 3 && ((*reply)[3] & 0x0F) == LDNS_RCODE_SERVFAIL) ||
+        std::chrono::steady_clock::now() > deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  check_reply(udp_exchange(ep, make_query(2, "4.3.2.1.bl.example", kA)), rcode_only(2, LDNS_RCODE_SERVFAIL));
+  check_a(ep, 3, "8.7.6.5.other.example", "127.0.0.9");  // the other zone does not expire
+  CHECK(server.stop() == 0);
+  CHECK(server.count(kCompiling) == 0);           // nothing was compiled for it
+  CHECK(server.count("zone data expired") == 1);  // once: later checks have nothing to do
+}
+
+// -q with a store: the server starts answering SERVFAIL at once, the first reload check
+// compiles the files out of process and the generation is served.
+TEST_CASE("store reload: -q serves SERVFAIL until the first check has compiled the store", "[store]") {
+  ServerProcess server(store_options({"-q", "-c", "0"}));
+  const Endpoint ep = server.endpoint();
+  REQUIRE(server.wait_for(kReloaded, 1));
+  INFO(server.output());
+  CHECK(server.count(kCompiling + "ip4set:data.txt, ip4set:other.txt\n") == 1);
+  CHECK(server.count("fastrbld: LMDB store db: serving generation 1 (was 0): 2 dataset(s) changed") == 1);
+  // "started" came before the compile: the workers answered (SERVFAIL, the unloaded
+  // snapshot of -q) while it ran.
+  CHECK(server.output().find(" started (") < server.output().find(kCompiling));
+  check_a(ep, 1, "4.3.2.1.bl.example", "127.0.0.2");
+  check_a(ep, 2, "8.7.6.5.other.example", "127.0.0.9");
+  CHECK(server.stop() == 0);
 }
 
 }  // namespace

@@ -137,5 +137,66 @@ TEST_CASE("fastrbld --db: a store that cannot be opened is reported and the file
   CHECK(s.output().find("loading the data files without the store") != std::string::npos);
 }
 
+// A plain rbldnsd command line (no --db) serves through the default store: here
+// $STATE_DIRECTORY, which the harness points into the server's temporary directory. The
+// answers are those of the text path (--no-db), and a restart reads no text.
+TEST_CASE("fastrbld without --db serves through the default store, --no-db parses the text", "[store]") {
+  Dir d;
+  write_file(d.path + "/a.txt", ip4_data());
+  write_file(d.path + "/d.txt", kDnData);
+  write_file(d.path + "/c.txt", kCombinedData);
+  write_file(d.path + "/acl.txt", kAclData);
+  const std::string state = d.path + "/state";
+  std::vector<Bytes> from_text;
+  {
+    ServerProcess text(options_for(d, {"--no-db"}));
+    from_text = ask_all(text);
+    CHECK(text.stop() == 0);
+    CHECK(text.output().find("LMDB store") == std::string::npos);
+    CHECK(text.output().find("e32/24/16/8=") != std::string::npos);
+  }
+  for (int round = 1; round <= 2; ++round) {
+    ServerOptions o = options_for(d, {});
+    o.default_store = true;
+    o.env = {"STATE_DIRECTORY=" + state};
+    ServerProcess s(o);
+    CHECK(ask_all(s) == from_text);
+    CHECK(s.stop() == 0);
+    INFO(s.output());
+    CHECK(s.output().find("LMDB store " + state + ": generation 1" +
+                          (round == 1 ? " committed: 0 dataset(s) unchanged, 4 compiled"
+                                      : ": 4 dataset(s) unchanged, 0 compiled")) != std::string::npos);
+    CHECK((s.output().find("e32/24/16/8=") == std::string::npos) == (round == 2));
+  }
+  struct stat st {};
+  REQUIRE(::stat((state + "/data.mdb").c_str(), &st) == 0);
+}
+
+// A default store that cannot be written (here a directory that is not the serving user's
+// and not empty) is reported, and the files are served as with --no-db.
+TEST_CASE("fastrbld: a default store that cannot be opened falls back to the text path", "[store]") {
+  Dir d;
+  write_file(d.path + "/a.txt", ip4_data());
+  write_file(d.path + "/d.txt", kDnData);
+  write_file(d.path + "/c.txt", kCombinedData);
+  write_file(d.path + "/acl.txt", kAclData);
+  const std::string state = d.path + "/ro";
+  REQUIRE(::mkdir(state.c_str(), 0755) == 0);
+  write_file(state + "/keep", "x");  // not empty: not handed to the serving user
+  REQUIRE(::chmod(state.c_str(), 0555) == 0);
+  ServerOptions o = options_for(d, {});  // as root, the harness adds -u nobody
+  o.default_store = true;
+  o.env = {"STATE_DIRECTORY=" + state};
+  ServerProcess s(o);
+  auto r = udp_exchange(s.endpoint(), make_query(1, "4.3.2.1.bl.example", 1));
+  CHECK(r.has_value());
+  CHECK(s.stop() == 0);
+  INFO(s.output());
+  CHECK(s.output().find("LMDB store " + state + ": ") != std::string::npos);
+  CHECK(s.output().find("loading the data files without the store") != std::string::npos);
+  CHECK(s.output().find("e32/24/16/8=") != std::string::npos);  // parsed
+  ::chmod(state.c_str(), 0755);                                 // removable again
+}
+
 }  // namespace
 }  // namespace fastrbl::test

@@ -9,8 +9,11 @@
 #include <catch2/catch.hpp>
 #include <lmdb.h>
 
+#include <fcntl.h>
+#include <optional>
 #include <random>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace fastrbl::loader {
@@ -56,6 +59,30 @@ std::shared_ptr<const zones::Snapshot> snapshot_of(std::shared_ptr<const zones::
   LoadOptions opts;
   opts.now = testing::kLoadNow;
   return build_snapshot({zs.value()}, {std::move(ds)}, opts);
+}
+
+// How many of the whole pages inside `bytes` are in this process's page tables
+// (/proc/self/pagemap bit 63, "present"; readable without privileges).
+std::size_t mapped_pages(std::span<const std::uint8_t> bytes) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  const std::uintptr_t first = (begin + page - 1) / page, last = (begin + bytes.size()) / page;
+  const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  std::size_t n = 0;
+  for (std::uintptr_t p = first; p < last; ++p) {
+    std::uint64_t entry = 0;
+    REQUIRE(::pread(fd, &entry, sizeof entry, static_cast<off_t>(p * sizeof entry)) ==
+            static_cast<ssize_t>(sizeof entry));
+    n += (entry >> 63) & 1;
+  }
+  ::close(fd);
+  return n;
+}
+
+std::string reversed_query(std::uint32_t a) {
+  return std::to_string(a & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+         std::to_string((a >> 16) & 255) + "." + std::to_string(a >> 24) + ".bl";
 }
 
 TEST_CASE("store: commit, reopen, serve in place, same answers", "[store]") {
@@ -224,6 +251,130 @@ TEST_CASE("store: a read-only open of a missing or empty store says so", "[store
   auto s = zones::Store::open(o);
   REQUIRE_FALSE(s.is_ok());
   CHECK_THAT(std::string(s.status().message()), Catch::Contains("LMDB store"));
+}
+
+}  // namespace
+}  // namespace fastrbl::loader
+
+namespace fastrbl::loader {
+namespace {
+
+TEST_CASE("store: opening an image leaves none of it mapped, replaced images are released", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir.file("db"));
+  testing::LoadedZone a = testing::load_files("bl", "ip4set", {{"f", big_ip4set(7, 60000)}});
+  testing::LoadedZone b = testing::load_files("bl", "ip4set", {{"f", big_ip4set(8, 60000)}});
+  REQUIRE(a.error.is_ok());
+  REQUIRE(b.error.is_ok());
+  std::vector<zones::DatasetToCommit> c;
+  c.push_back(to_commit(*a.snap->zones().at(0).datasets.at(0)));
+  REQUIRE(store->commit(std::move(c)).is_ok());
+  auto g1 = store->open_generation();
+  REQUIRE(g1.is_ok());
+  const zones::StoredDataset rec = g1.value()->record().datasets.at(0);
+  auto bytes = g1.value()->image_bytes(rec);
+  REQUIRE(bytes.is_ok());
+  REQUIRE(bytes.value().size() > 200000);  // many pages
+  auto opened = g1.value()->open_dataset(rec);
+  INFO(opened.status().message());
+  REQUIRE(opened.is_ok());
+  REQUIRE(opened.value().in_place);
+  // The checksum and the bounds checks read all of it, and dropped what they read.
+  CHECK(mapped_pages(bytes.value()) == 0);
+  // Queries map what they read, and answer as the text did.
+  auto snap = snapshot_of(opened.value().dataset);
+  std::mt19937 gen(7);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string q = reversed_query(static_cast<std::uint32_t>(gen()));
+    CHECK(testing::ask(*snap, q).rrs == testing::ask(*a.snap, q).rrs);
+  }
+  CHECK(mapped_pages(bytes.value()) > 0);
+  // Still named by the current generation: kept.
+  store->release_unnamed_pages();
+  CHECK(mapped_pages(bytes.value()) > 0);
+  // Replaced by generation 2: released while the snapshot still serves it, and it still
+  // answers (the pages are read again from the page cache).
+  std::vector<zones::DatasetToCommit> c2;
+  c2.push_back(to_commit(*b.snap->zones().at(0).datasets.at(0)));
+  REQUIRE(store->commit(std::move(c2)).is_ok());
+  store->release_unnamed_pages();
+  CHECK(mapped_pages(bytes.value()) == 0);
+  std::mt19937 again(7);
+  for (int i = 0; i < 200; ++i) {
+    const std::string q = reversed_query(static_cast<std::uint32_t>(again()));
+    CHECK(testing::ask(*snap, q).rrs == testing::ask(*a.snap, q).rrs);
+  }
+}
+
+TEST_CASE("store: a carried-over image reuses its open dataset and the older generation ends", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir.file("db"));
+  testing::LoadedZone a = testing::load_files("bl", "ip4set", {{"f", big_ip4set(4, 3000)}});
+  testing::LoadedZone b = testing::load_files("bl", "ip4set", {{"f", big_ip4set(5, 3000)}});
+  testing::LoadedZone b2 = testing::load_files("bl", "ip4set", {{"f", big_ip4set(6, 3000)}});
+  REQUIRE((a.error.is_ok() && b.error.is_ok() && b2.error.is_ok()));
+  std::vector<zones::DatasetToCommit> c;
+  c.push_back(to_commit(*a.snap->zones().at(0).datasets.at(0)));
+  c.push_back(to_commit(*b.snap->zones().at(0).datasets.at(0)));
+  c[0].record.spec = "a";
+  c[1].record.spec = "b";
+  REQUIRE(store->commit(std::move(c)).is_ok());
+
+  auto g1 = store->open_generation();
+  REQUIRE(g1.is_ok());
+  const zones::StoredDataset rec_a = g1.value()->record().datasets.at(0);
+  auto a1 = g1.value()->open_dataset(rec_a);
+  auto b1 = std::make_optional(g1.value()->open_dataset(g1.value()->record().datasets.at(1)));
+  REQUIRE((a1.is_ok() && b1->is_ok()));
+  std::weak_ptr<zones::Generation> w1 = g1.value();
+  g1.value().reset();
+
+  // Generation 2: a carried over, b replaced.
+  std::vector<zones::DatasetToCommit> c2(1);
+  c2[0].record = rec_a;
+  c2.push_back(to_commit(*b2.snap->zones().at(0).datasets.at(0)));
+  c2[1].record.spec = "b";
+  REQUIRE(store->commit(std::move(c2)).is_ok());
+  auto g2 = store->open_generation();
+  REQUIRE(g2.is_ok());
+  auto a2 = g2.value()->open_dataset(g2.value()->record().datasets.at(0));
+  auto b2o = g2.value()->open_dataset(g2.value()->record().datasets.at(1));
+  REQUIRE((a2.is_ok() && b2o.is_ok()));
+  CHECK(a2.value().dataset == a1.value().dataset);  // not opened (read, checked) again
+  CHECK(a2.value().in_place);
+  CHECK(b2o.value().dataset != b1->value().dataset);
+  // Generation 1 is held by its b alone now: released with it (its reader slot freed).
+  CHECK_FALSE(w1.expired());
+  b1.reset();
+  CHECK(w1.expired());
+  // a, held through generation 2, still answers.
+  auto snap = snapshot_of(a2.value().dataset);
+  std::mt19937 gen(4);
+  for (int i = 0; i < 500; ++i) {
+    const std::string q = reversed_query(static_cast<std::uint32_t>(gen()));
+    CHECK(testing::ask(*snap, q).rrs == testing::ask(*a.snap, q).rrs);
+  }
+}
+
+TEST_CASE("store: an image corrupted in the store is refused at open", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir.file("db"));
+  testing::LoadedZone a = testing::load_files("bl", "ip4set", {{"f", big_ip4set(9, 3000)}});
+  REQUIRE(a.error.is_ok());
+  for (const std::size_t at : {std::size_t{16}, std::size_t{5000}, std::size_t{0}}) {
+    std::vector<zones::DatasetToCommit> c;
+    c.push_back(to_commit(*a.snap->zones().at(0).datasets.at(0)));
+    // One bit flipped after the checksum field (the record carries the header's CRC).
+    const std::size_t pos = at == 0 ? c[0].image.size() - 1 : at;
+    c[0].image[pos] ^= 0x10;
+    REQUIRE(store->commit(std::move(c)).is_ok());
+    auto g = store->open_generation();
+    REQUIRE(g.is_ok());
+    auto opened = g.value()->open_dataset(g.value()->record().datasets.at(0));
+    INFO(pos);
+    REQUIRE_FALSE(opened.is_ok());
+    CHECK(opened.status().message() == "ip4set:f: dataset image: checksum mismatch (corrupted)");
+  }
 }
 
 }  // namespace
