@@ -53,12 +53,25 @@ class RecordTemplate {
 
   std::size_t size() const noexcept { return bytes_.size(); }
   std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+  /// Records per section (answer, authority, additional).
+  const std::array<std::uint16_t, 3>& counts() const noexcept { return counts_; }
+
+  /// What ResponseWriter::add_template() writes into a writer that holds only a header and
+  /// a question ending at `at` (nothing else written or registered since begin()) and is in
+  /// the template's start section, without a writer: copies the records to out[at, ...) and
+  /// patches their pointers. Returns the end of the records, or 0 when add_template() would
+  /// not write them here (no room under `limit`, or not applicable); the caller then uses
+  /// a writer. The section counts are the caller's (counts()). For the query path's
+  /// negative answers, where nothing follows the SOA.
+  std::size_t write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit, std::uint16_t apex,
+                          const std::uint8_t* above_apex) const noexcept;
 
  private:
   friend class ResponseWriter;
   RecordTemplate() = default;
 
   std::vector<std::uint8_t> bytes_;           // the records, pointers as in the capture
+  std::vector<std::uint8_t> padded_;          // bytes_ and zeros up to a multiple of 16
   std::vector<std::uint16_t> apex_ptrs_;      // offsets in bytes_ of pointers into the question
   std::vector<std::uint16_t> self_ptrs_;      // offsets in bytes_ of pointers into bytes_
   std::vector<std::uint16_t> remembered_;     // compression targets added, relative to bytes_
