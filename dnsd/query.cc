@@ -191,9 +191,8 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   std::size_t pos = 0;
   std::size_t labels = 0;
   for (std::uint8_t len = name[0]; len != 0; len = name[pos]) {
-    if (len > core::kMaxLabelLen) return kFallback;
     const std::size_t next = pos + 1u + len;
-    if (next > last) return kFallback;
+    if ((len > core::kMaxLabelLen) | (next > last)) return kFallback;
     label_off[labels++] = static_cast<std::uint8_t>(pos);
     pos = next;
   }
@@ -237,17 +236,19 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   std::array<zones::DnSet::Match, zones::FastZone::kMaxDatasets> dn_matches;
   bool listed = false;  // some dataset has records to write
   bool exists = false;  // some dataset knows the name (the general path's `found`)
-  for (std::size_t i = 0; i < fz.count; ++i) {
-    if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+  if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+    for (std::size_t i = 0; i < fz.count; ++i) {
       ip4_sets[i] = static_cast<const zones::Ip4Set*>(fz.datasets[i])->find(addr);
-      listed = listed || ip4_sets[i] != zones::Ip4Set::kNotListed;
-    } else {
+      listed |= ip4_sets[i] != zones::Ip4Set::kNotListed;
+    }
+    exists = listed;  // an ip4set knows a full address only when it lists it
+  } else {
+    for (std::size_t i = 0; i < fz.count; ++i) {
       dn_matches[i] = static_cast<const zones::DnSet*>(fz.datasets[i])->match(rname, rel);
-      listed = listed || dn_matches[i].id != zones::NameIndex::kNone;
-      exists = exists || dn_matches[i].exists;
+      listed |= dn_matches[i].id != zones::NameIndex::kNone;
+      exists |= dn_matches[i].exists;
     }
   }
-  exists = exists || listed;
 
   const zones::Zone& zone = snapshot.zones()[zi];
   info->parsed = true;
