@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Byte-for-byte comparison of the replies of two fastrbld binaries to the same queries.
 
-  compare_replies.py OLD_FASTRBLD NEW_FASTRBLD DATA_DIR [COUNT]
+  compare_replies.py OLD_FASTRBLD NEW_FASTRBLD DATA_DIR [COUNT] [CONFIG]
 
-Starts each binary in turn (`-n --workers 1`, 127.0.0.1, the mix of bench/e2e/gen_data.py:
-bl1.example ip4set + dbl.example dnset) and sends it the same queries one at a time: the
-first COUNT (default 30000) names of q-mix.txt, every seventh also with EDNS (OPT, 1232
+Starts each binary in turn (`-n --workers 1`, 127.0.0.1, the data of bench/e2e/gen_data.py:
+CONFIG mix (default: bl1.example ip4set + dbl.example dnset) or ip6 (bl6.example ip6trie,
+with the mix's zones beside it)) and sends it the same queries one at a time: the
+first COUNT (default 30000) names of q-mix.txt (q-ip6.txt), every seventh also with EDNS (OPT, 1232
 bytes, DO set on every other one), every eleventh with the name in upper case, every
 thirteenth with RD clear; apex SOA/NS/ANY/A/TXT of both zones; ANY and MX for 2,000 names;
 and names the fast path must leave to the general path (IPv4 prefixes, non-numeric and
@@ -40,9 +41,9 @@ def wire(qid, name, qtype, qclass=1, flags=0x0100, edns=None, counts=None, trail
     return bytes(out + trailing)
 
 
-def queries(data, count):
+def queries(data, count, config):
     names = []
-    with open(os.path.join(data, "q-mix.txt")) as f:
+    with open(os.path.join(data, "q-ip6.txt" if config == "ip6" else "q-mix.txt")) as f:
         for line in f:
             parts = line.split()
             if len(parts) >= 2:
@@ -60,7 +61,7 @@ def queries(data, count):
             kw["flags"] = 0
         out.append(wire(i & 0xFFFF, name, TYPES[t], **kw))
     rng = random.Random(7)
-    for zone in ("bl1.example", "dbl.example", "BL1.Example", "dbl.EXAMPLE"):
+    for zone in ("bl1.example", "dbl.example", "BL1.Example", "dbl.EXAMPLE", "bl6.example"):
         for t in ("SOA", "NS", "ANY", "A", "TXT", "MX"):
             out.append(wire(rng.randrange(65536), zone, TYPES[t]))
             out.append(wire(rng.randrange(65536), zone, TYPES[t], edns=(4096, True)))
@@ -90,9 +91,11 @@ def queries(data, count):
     return out
 
 
-def run(binary, data, packets):
+def run(binary, data, packets, config):
     port = 17000 + random.randrange(1000)
     specs = [f"bl1.example:ip4set:{data}/ip4-small.txt", f"dbl.example:dnset:{data}/dn.txt"]
+    if config == "ip6":
+        specs.append(f"bl6.example:ip6trie:{data}/ip6.txt")
     proc = subprocess.Popen([binary, "-n", "--workers", "1", "-b", f"127.0.0.1/{port}"] + specs,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -128,9 +131,10 @@ def run(binary, data, packets):
 def main():
     old, new, data = sys.argv[1:4]
     count = int(sys.argv[4]) if len(sys.argv) > 4 else 30000
-    packets = [struct.pack("!H", (i + 1) & 0xFFFF) + p[2:] for i, p in enumerate(queries(data, count))]
-    a = run(old, data, packets)
-    b = run(new, data, packets)
+    config = sys.argv[5] if len(sys.argv) > 5 else "mix"
+    packets = [struct.pack("!H", (i + 1) & 0xFFFF) + p[2:] for i, p in enumerate(queries(data, count, config))]
+    a = run(old, data, packets, config)
+    b = run(new, data, packets, config)
     diff = [i for i in range(len(packets)) if a[i] != b[i]]
     dropped = sum(1 for r in a if r is None), sum(1 for r in b if r is None)
     print(f"queries={len(packets)} differing={len(diff)} dropped_old={dropped[0]} dropped_new={dropped[1]}")
