@@ -373,39 +373,10 @@ std::optional<RecordTemplate> RecordTemplate::capture(const Name& apex, Section 
     pos = rdata + rdlen;
   }
   if (pos != w.size_) return std::nullopt;
+  t.fresh_ok_ = kMaxLabels + t.remembered_.size() <= kComprTargets && t.bytes_.size() < 0x4000;
   t.padded_ = t.bytes_;
   t.padded_.resize((t.bytes_.size() + 15) / 16 * 16, 0);
   return t;
-}
-
-std::size_t RecordTemplate::write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit,
-                                        std::uint16_t apex, const std::uint8_t* above_apex) const noexcept {
-  // add_template() on such a writer: it would register the question first when the names
-  // might not fit (then the outcome depends on the question), and points only below 0x4000.
-  if (kMaxLabels + remembered_.size() > std::tuple_size_v<decltype(ResponseWriter::compr_)>) return 0;
-  const std::size_t n = bytes_.size();
-  if (limit > out.size()) limit = out.size();
-  if (at + n >= 0x4000 || n > limit || limit - n < at) return 0;
-  if (above_apex != nullptr && !below_apex_.empty()) {
-    for (std::size_t i = 0; i < below_apex_.size(); i += below_apex_[i] + 1u)
-      if (std::memcmp(&below_apex_[i], above_apex, below_apex_[i] + 1u) == 0) return 0;
-  }
-  // Locals throughout: the byte stores below could alias the vectors' own members.
-  std::uint8_t* p = out.data() + at;
-  const std::uint8_t* src = padded_.data();
-  const std::size_t padded = padded_.size();
-  if (out.size() - at >= padded) {  // 16 bytes at a time (the padding lands past the end)
-    for (std::size_t i = 0; i < padded; i += 16) std::memcpy(p + i, src + i, 16);
-  } else {
-    std::memcpy(p, src, n);
-  }
-  const auto apex_shift = static_cast<std::uint16_t>(apex - kHeaderSize);
-  for (const std::uint16_t *f = apex_ptrs_.data(), *e = f + apex_ptrs_.size(); f != e; ++f)
-    store_u16(p + *f, static_cast<std::uint16_t>(load_u16(p + *f) + apex_shift));
-  const auto self_shift = static_cast<std::uint16_t>(at - question_end_);
-  for (const std::uint16_t *f = self_ptrs_.data(), *e = f + self_ptrs_.size(); f != e; ++f)
-    store_u16(p + *f, static_cast<std::uint16_t>(load_u16(p + *f) + self_shift));
-  return at + n;
 }
 
 ResponseWriter::TemplateResult ResponseWriter::add_template(const RecordTemplate& t, std::uint16_t apex,
