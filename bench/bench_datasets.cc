@@ -9,6 +9,10 @@
 // them as duplicates, so `entries` reads slightly less), and the set-up check below keeps
 // only misses that really miss.
 //
+// BM_NameHash/<bytes>: zones::name_hash() (the keyed hash of dnset/generic name indexes)
+// of a name of that many bytes under the process key; bytes/s. Names of 17-32 bytes are
+// what the benchmark's dnset queries hash (a name relative to the zone, then a suffix).
+//
 // BM_Lookup/<type>/<hit|miss>: Dataset::query() on a prepared QueryKey (the zone is found
 // and the key prepared once, outside the loop, as answer() does per query), writing into an
 // AnswerSink for qtype A (a hit adds its A record; that is part of a dataset lookup). Each
@@ -33,6 +37,7 @@
 #include "loader/options.h"
 #include "zones/answer_sink.h"
 #include "zones/dataset.h"
+#include "zones/name_hash.h"
 #include "zones/query_key.h"
 #include "zones/snapshot.h"
 
@@ -47,6 +52,7 @@
 #include <fstream>
 #include <malloc.h>
 #include <memory>
+#include <span>
 #include <string>
 #include <unistd.h>
 #include <utility>
@@ -399,7 +405,20 @@ void BM_Load(benchmark::State& state, Kind k) {
                                   static_cast<double>(l->lines == 0 ? 1 : l->lines);
 }
 
+void BM_NameHash(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<std::uint8_t> name(n + 64);
+  for (std::size_t i = 0; i < name.size(); ++i) name[i] = static_cast<std::uint8_t>('a' + i % 26);
+  std::size_t off = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fastrbl::zones::name_hash(std::span<const std::uint8_t>(name.data() + off, n)));
+    off = (off + 1) & 63;
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(n));
+}
+
 void register_all() {
+  benchmark::RegisterBenchmark("BM_NameHash", BM_NameHash)->Arg(8)->Arg(17)->Arg(24)->Arg(32)->Arg(64);
   for (const auto& ki : kKinds) {
     const std::string n = ki.name;
     benchmark::RegisterBenchmark(("BM_Lookup/" + n + "/hit").c_str(), BM_Lookup, ki.kind, true);

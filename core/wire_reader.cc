@@ -1,9 +1,6 @@
 #include "core/wire_reader.h"
 
 #include <cstring>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace fastrbl::core {
 
@@ -20,55 +17,6 @@ std::size_t skip_name(std::span<const std::uint8_t> packet, std::size_t pos) noe
 }
 
 namespace {
-
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-
-// ASCII lowercase of 8 bytes at once (SWAR): a byte gets 0x20 added where it is 'A'..'Z';
-// every other byte, length bytes (<= 63) and bytes >= 0x80 included, stays as it is.
-std::uint64_t lower8(std::uint64_t x) noexcept {
-  const std::uint64_t low7 = x & (0x7f * kOnes);
-  const std::uint64_t ge_a = low7 + (0x80 - 'A') * kOnes;  // bit 7 set where low7 >= 'A'
-  const std::uint64_t gt_z = low7 + (0x7f - 'Z') * kOnes;  // bit 7 set where low7 > 'Z'
-  const std::uint64_t upper = (ge_a ^ gt_z) & ~x & (0x80 * kOnes);
-  return x | (upper >> 2);
-}
-
-// Copies the n bytes of a wire name at `src` to `dst`, lowercased. Length bytes are below
-// 'A', so the whole name is lowercased without walking its labels.
-void lower_name(const std::uint8_t* src, std::size_t n, std::uint8_t* dst) noexcept {
-#if defined(__SSE2__)
-  if (n >= 16) {  // 16 bytes at a time: 'A'..'Z' are the bytes > 64 and < 91 (signed)
-    const __m128i below_a = _mm_set1_epi8('A' - 1), above_z = _mm_set1_epi8('Z' + 1),
-                  bit = _mm_set1_epi8(0x20);
-    auto lower16 = [&](std::size_t i) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));  // NOLINT: SSE load
-      const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, below_a), _mm_cmplt_epi8(x, above_z));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                       _mm_or_si128(x, _mm_and_si128(upper, bit)));  // NOLINT
-    };
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) lower16(i);
-    if (i < n) lower16(n - 16);  // the last 16 bytes again (lowercasing twice changes nothing)
-    return;
-  }
-#endif
-  if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i) dst[i] = lower(src[i]);
-    return;
-  }
-  std::uint64_t w = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::memcpy(&w, src + i, 8);
-    w = lower8(w);
-    std::memcpy(dst + i, &w, 8);
-  }
-  if (i < n) {  // the last 8 bytes again (lowercasing twice changes nothing)
-    std::memcpy(&w, src + n - 8, 8);
-    w = lower8(w);
-    std::memcpy(dst + n - 8, &w, 8);
-  }
-}
 
 // Walks the records after the question looking for OPT in the additional section.
 void parse_edns(std::span<const std::uint8_t> p, ParsedQuery* q) noexcept {

@@ -373,6 +373,9 @@ std::optional<RecordTemplate> RecordTemplate::capture(const Name& apex, Section 
     pos = rdata + rdlen;
   }
   if (pos != w.size_) return std::nullopt;
+  t.fresh_ok_ = kMaxLabels + t.remembered_.size() <= kComprTargets && t.bytes_.size() < 0x4000;
+  t.padded_ = t.bytes_;
+  t.padded_.resize((t.bytes_.size() + 15) / 16 * 16, 0);
   return t;
 }
 

@@ -17,6 +17,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <span>
@@ -33,6 +34,9 @@ struct SoaFields {
 };
 
 class ResponseWriter;
+
+/// Compression targets a ResponseWriter remembers (every question suffix, <= 127, and more).
+inline constexpr std::size_t kComprTargets = 160;
 
 /// A run of records whose names are fixed per zone (the SOA, the NS set and its glue),
 /// written once by the generic writer for a question that is the zone apex itself and
@@ -53,12 +57,26 @@ class RecordTemplate {
 
   std::size_t size() const noexcept { return bytes_.size(); }
   std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+  /// Records per section (answer, authority, additional).
+  const std::array<std::uint16_t, 3>& counts() const noexcept { return counts_; }
+
+  /// What ResponseWriter::add_template() writes into a writer that holds only a header and
+  /// a question ending at `at` (nothing else written or registered since begin()) and is in
+  /// the template's start section, without a writer: copies the records to out[at, ...) and
+  /// patches their pointers. Returns the end of the records, or 0 when add_template() would
+  /// not write them here (no room under `limit`, or not applicable); the caller then uses
+  /// a writer. The section counts are the caller's (counts()). For the query path's
+  /// negative answers, where nothing follows the SOA.
+  /// Inline: it writes the SOA of most answers.
+  std::size_t write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit, std::uint16_t apex,
+                          const std::uint8_t* above_apex) const noexcept;
 
  private:
   friend class ResponseWriter;
   RecordTemplate() = default;
 
   std::vector<std::uint8_t> bytes_;           // the records, pointers as in the capture
+  std::vector<std::uint8_t> padded_;          // bytes_ and zeros up to a multiple of 16
   std::vector<std::uint16_t> apex_ptrs_;      // offsets in bytes_ of pointers into the question
   std::vector<std::uint16_t> self_ptrs_;      // offsets in bytes_ of pointers into bytes_
   std::vector<std::uint16_t> remembered_;     // compression targets added, relative to bytes_
@@ -68,6 +86,9 @@ class RecordTemplate {
   Section end_section_ = Section::kAnswer;    // the section the writer is left in
   std::size_t last_ttl_ = 0;                  // relative to bytes_
   std::uint16_t question_end_ = 0;            // of the synthetic question
+  // add_template() on a fresh writer never registers the question first (its names fit
+  // among the targets whatever the question) and its pointers stay below 0x4000.
+  bool fresh_ok_ = false;
 };
 
 class ResponseWriter {
@@ -185,7 +206,7 @@ class ResponseWriter {
   Section section_ = Section::kAnswer;
   // Offsets usable as pointer targets: every question suffix (<= 127) and more. Entries
   // from ncompr_ on are unset (not zeroed: a writer is made per query).
-  std::array<std::uint16_t, 160> compr_;
+  std::array<std::uint16_t, kComprTargets> compr_;
   std::size_t ncompr_ = 0;
   std::size_t qlabels_ = 0;   // compr_[0, qlabels_): the question's suffixes, once compr_ready_
   bool compr_ready_ = false;  // the question's suffixes are in compr_
@@ -193,5 +214,33 @@ class ResponseWriter {
   std::size_t pending_at_ = 0;               // where that template was written
   friend class RecordTemplate;
 };
+
+inline std::size_t RecordTemplate::write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit,
+                                               std::uint16_t apex,
+                                               const std::uint8_t* above_apex) const noexcept {
+  const std::size_t n = bytes_.size();
+  if (limit > out.size()) limit = out.size();
+  if (!fresh_ok_ || at + n >= 0x4000 || n > limit || limit - n < at) return 0;
+  if (above_apex != nullptr && !below_apex_.empty()) {
+    for (std::size_t i = 0; i < below_apex_.size(); i += below_apex_[i] + 1u)
+      if (std::memcmp(&below_apex_[i], above_apex, below_apex_[i] + 1u) == 0) return 0;
+  }
+  // Locals throughout: the byte stores below could alias the vectors' own members.
+  std::uint8_t* p = out.data() + at;
+  const std::uint8_t* src = padded_.data();
+  const std::size_t padded = padded_.size();
+  if (out.size() - at >= padded) {  // 16 bytes at a time (the padding lands past the end)
+    for (std::size_t i = 0; i < padded; i += 16) std::memcpy(p + i, src + i, 16);
+  } else {
+    std::memcpy(p, src, n);
+  }
+  const auto apex_shift = static_cast<std::uint16_t>(apex - kHeaderSize);
+  for (const std::uint16_t *f = apex_ptrs_.data(), *e = f + apex_ptrs_.size(); f != e; ++f)
+    store_u16(p + *f, static_cast<std::uint16_t>(load_u16(p + *f) + apex_shift));
+  const auto self_shift = static_cast<std::uint16_t>(at - question_end_);
+  for (const std::uint16_t *f = self_ptrs_.data(), *e = f + self_ptrs_.size(); f != e; ++f)
+    store_u16(p + *f, static_cast<std::uint16_t>(load_u16(p + *f) + self_shift));
+  return at + n;
+}
 
 }  // namespace fastrbl::core

@@ -3,6 +3,8 @@
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
 #include "zones/answer_sink.h"
+#include "zones/dnset.h"
+#include "zones/ip4set.h"
 #include "zones/query_key.h"
 #include "zones/zone_records.h"
 
@@ -99,6 +101,233 @@ std::string_view peer_text(const sockaddr* peer, std::span<char, INET6_ADDRSTRLE
   return r == nullptr ? std::string_view{} : std::string_view(r);
 }
 
+// ---------------------------------------------------------------------------------------
+// The fast path: the common query (a plain QUERY for A or TXT, class IN, no EDNS or other
+// records, under a zone served by ip4set or dnset datasets alone, below its apex, a
+// reversed IPv4 address for an ip4set zone) in one walk from the question bytes to the
+// lookup, with no ParsedQuery or QueryKey. It writes exactly the bytes the general path
+// writes for such a query (the same writer, sink, datasets and zone records), and returns
+// kFallback, having written nothing that counts, whenever anything is unusual; the general
+// path then answers (or drops) the query.
+
+constexpr std::size_t kFallback = ~std::size_t{0};
+
+// QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
+constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
+
+// a[0, n) == b[0, n) (zone names are short: inline compares beat a memcmp call).
+bool same_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+  std::uint64_t x = 0, y = 0;
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a + n - 8, 8);  // the last 8 bytes (overlapping the loop's)
+  std::memcpy(&y, b + n - 8, 8);
+  return x == y;
+}
+
+// a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
+bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+  std::uint64_t x = 0, y = 0;
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (core::lower(a[i]) != b[i]) return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (core::detail::lower8(x) != y) return false;
+  }
+  std::memcpy(&x, a + n - 8, 8);  // the last 8 bytes (overlapping the loop's)
+  std::memcpy(&y, b + n - 8, 8);
+  return core::detail::lower8(x) == y;
+}
+
+// A label of 1-3 decimal digits with value <= 255 (leading zeros allowed), as
+// zones::prepare_query_key reads it. Returns the value, or a number > 255. Reads l[0, 4):
+// requires a label of the question in the packet (the root byte and QTYPE/QCLASS follow).
+std::uint32_t octet(const std::uint8_t* l) noexcept {
+  const std::uint32_t len = l[0];
+  const std::uint32_t d0 = l[1] - std::uint32_t{'0'}, d1 = l[2] - std::uint32_t{'0'},
+                      d2 = l[3] - std::uint32_t{'0'};
+  if (len - 1 > 2 || d0 > 9) return 256;  // 1 to 3 digits (len 0 wraps around)
+  if (len == 1) return d0;
+  if (d1 > 9) return 256;
+  if (len == 2) return d0 * 10 + d1;
+  return d2 > 9 ? 256 : d0 * 100 + d1 * 10 + d2;
+}
+
+std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
+                        std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
+                        WorkerState& state, AnswerInfo* info) noexcept {
+  const std::uint8_t* p = query.data();
+  const std::size_t size = query.size();
+  // A header and at least a root label and QTYPE/QCLASS; nothing rbldnsd would cut.
+  if (size < core::kHeaderSize + 5 || size > core::kMaxQuerySize) return kFallback;
+  // QR, opcode, AA and TC clear (RD may be set); one question and no other records.
+  if ((p[2] & ~core::kFlagRD) != 0 || std::memcmp(p + 4, kOneQuestion.data(), 8) != 0) return kFallback;
+
+  // A name that ends in a zone the fast path leaves to the general path (ip6trie, acl,
+  // generic, ...), when nothing follows the question: hand it over before walking a long
+  // name (IPv6 names have 34 labels). Only a shortcut: the walk below decides otherwise.
+  for (const zones::FastZone& g : snapshot.fast_generic()) {
+    if (g.size + core::kHeaderSize + 4 <= size && tail_is(p + size - 4 - g.size, g.name, g.size))
+      return kFallback;
+  }
+
+  // The name: the label walk of parse_query(), then the lowercase copy.
+  const std::uint8_t* name = p + core::kHeaderSize;
+  const std::size_t room = size - core::kHeaderSize - 4;
+  const std::size_t last = room - 1 < core::kMaxNameLen - 1 ? room - 1 : core::kMaxNameLen - 1;
+  std::array<std::uint8_t, core::kMaxLabels + 1> label_off;  // [0, labels] set below
+  std::size_t pos = 0;
+  std::size_t labels = 0;
+  for (std::uint8_t len = name[0]; len != 0; len = name[pos]) {
+    const std::size_t next = pos + 1u + len;
+    if ((len > core::kMaxLabelLen) | (next > last)) return kFallback;
+    label_off[labels++] = static_cast<std::uint8_t>(pos);
+    pos = next;
+  }
+  label_off[labels] = static_cast<std::uint8_t>(pos);
+  const std::size_t qname_len = pos + 1;
+  const std::size_t t = core::kHeaderSize + qname_len;
+  const std::uint16_t qtype = core::load_u16(p + t);
+  if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
+      (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
+    return kFallback;
+  std::array<std::uint8_t, core::kMaxNameLen> lname;  // [0, qname_len) set below
+  core::lower_name(name, qname_len, lname.data());
+
+  // The zone: the first (most specific) whose apex is the name's tail.
+  const std::span<const zones::FastZone> zones = snapshot.fast_zones();
+  std::size_t zi = 0;
+  for (; zi < zones.size(); ++zi) {
+    const zones::FastZone& z = zones[zi];
+    if (z.labels > labels) continue;
+    const std::size_t off = label_off[labels - z.labels];
+    if (qname_len - off == z.size && same_bytes(lname.data() + off, z.name, z.size)) break;
+  }
+  if (zi == zones.size()) return kFallback;
+  const zones::FastZone& fz = zones[zi];
+  const std::size_t rel = labels - fz.labels;
+  if (fz.kind == zones::FastZone::Kind::kGeneric || rel == 0) return kFallback;
+  std::uint32_t addr = 0;
+  if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+    if (rel != 4) return kFallback;
+    // Reversed octets: the first label is the last octet.
+    const std::uint32_t a = octet(name + label_off[0]), b = octet(name + label_off[1]),
+                        c = octet(name + label_off[2]), d = octet(name + label_off[3]);
+    if ((a | b | c | d) > 255) return kFallback;
+    addr = a | b << 8 | c << 16 | d << 24;
+  }
+
+  // The lookup, before anything is written: the general path's dataset loop, split into
+  // finding and writing.
+  const std::span<const std::uint8_t> rname(lname.data(), label_off[rel]);
+  std::array<std::uint32_t, zones::FastZone::kMaxDatasets> ip4_sets;
+  std::array<zones::DnSet::Match, zones::FastZone::kMaxDatasets> dn_matches;
+  bool listed = false;  // some dataset has records to write
+  bool exists = false;  // some dataset knows the name (the general path's `found`)
+  if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+    for (std::size_t i = 0; i < fz.count; ++i) {
+      ip4_sets[i] = static_cast<const zones::Ip4Set*>(fz.datasets[i])->find(addr);
+      listed |= ip4_sets[i] != zones::Ip4Set::kNotListed;
+    }
+    exists = listed;  // an ip4set knows a full address only when it lists it
+  } else {
+    for (std::size_t i = 0; i < fz.count; ++i) {
+      dn_matches[i] = static_cast<const zones::DnSet*>(fz.datasets[i])->match(rname, rel);
+      listed |= dn_matches[i].id != zones::NameIndex::kNone;
+      exists |= dn_matches[i].exists;
+    }
+  }
+
+  const zones::Zone& zone = snapshot.zones()[zi];
+  info->parsed = true;
+  info->qtype = qtype;
+  info->qclass = core::rrclass::kIN;
+  info->zone = static_cast<std::ptrdiff_t>(zi);
+  const std::size_t limit =
+      std::min(transport == Transport::kTcp ? core::kMaxTcpMessage : core::kMaxUdpPayload, out.size());
+  const std::uint8_t flags =
+      static_cast<std::uint8_t>(core::kFlagQR | core::kFlagAA | (p[2] & core::kFlagRD));
+  const zones::ApexPosition owner{static_cast<std::uint16_t>(core::kHeaderSize + label_off[rel]),
+                                  lname.data() + label_off[rel - 1]};
+  const std::size_t qend = t + 4;
+  const core::Rcode negative = exists ? Rcode::kNoError : Rcode::kNxDomain;
+
+  if (!listed) {
+    // NXDOMAIN or NODATA: the header, the question and the zone's SOA template, which is
+    // what begin(), add_soa() and finish() write when the template applies.
+    const core::RecordTemplate* soa = nullptr;
+    std::size_t end = qend;  // no SOA in the zone: no authority record
+    if (zone.soa) {
+      if (zone.templates && zone.templates->soa_authority) soa = &*zone.templates->soa_authority;
+      end = soa != nullptr ? soa->write_fresh(out, qend, limit, owner.owner, owner.above_apex) : 0;
+    }
+    if (end != 0) {  // else the writer below (the template does not apply, or no room)
+      std::memcpy(out.data(), p, qend);
+      out[2] = flags;
+      out[3] = static_cast<std::uint8_t>(negative);
+      const std::array<std::uint16_t, 3> c = soa != nullptr ? soa->counts() : std::array<std::uint16_t, 3>{};
+      core::store_u16(&out[6], c[0]);
+      core::store_u16(&out[8], c[1]);
+      core::store_u16(&out[10], c[2]);
+      info->rcode = negative;
+      info->ancount = c[0];
+      info->replied = true;
+      return end;
+    }
+  }
+
+  ResponseWriter w(out);
+  w.begin(query, qend, limit);
+  std::uint8_t* h = w.header();
+  h[2] = flags;
+  h[3] = 0;
+  zones::AnswerSink sink(w, qtype);
+  for (std::size_t i = 0; listed && i < fz.count; ++i) {
+    if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+      if (ip4_sets[i] != zones::Ip4Set::kNotListed)
+        static_cast<const zones::Ip4Set*>(fz.datasets[i])->emit(ip4_sets[i], addr, sink);
+    } else if (dn_matches[i].id != zones::NameIndex::kNone) {
+      static_cast<const zones::DnSet*>(fz.datasets[i])->emit(dn_matches[i], sink);
+    }
+  }
+
+  core::Rcode rcode = Rcode::kNoError;
+  if (sink.overflow()) {  // as the general path: TC rather than a silently dropped record
+    h[2] |= core::kFlagTC;
+  } else {
+    w.set_section(Section::kAuthority);
+    if (!exists) {
+      rcode = Rcode::kNxDomain;
+      h[3] = static_cast<std::uint8_t>(rcode);
+      if (zone.soa) zones::add_soa(w, zone, owner, true);
+    } else if (w.count(Section::kAnswer) == 0) {  // NODATA
+      if (zone.soa) zones::add_soa(w, zone, owner, true);
+    } else if (!config.lazy && !zone.ns.empty()) {
+      const std::uint32_t first = state.ns_rotation++;
+      if (!zones::add_ns_set(w, zone, owner, first, true)) {
+        w.set_section(Section::kAuthority);
+        zones::add_ns_set(w, zone, owner, first, false);
+      }
+    }
+  }
+  info->rcode = rcode;
+  info->ancount = w.count(Section::kAnswer);
+  info->replied = true;
+  return w.finish();
+}
+
 }  // namespace
 
 const char* version_string() noexcept { return "fastrbl " FASTRBL_VERSION; }
@@ -109,6 +338,11 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
   AnswerInfo scratch;
   if (info == nullptr) info = &scratch;
   *info = AnswerInfo{};
+  if (!snapshot.fast_zones().empty()) {
+    const std::size_t n = fast_answer(snapshot, config, query, out, transport, state, info);
+    if (n != kFallback) return n;
+    *info = AnswerInfo{};
+  }
   // The global acl comes first: `ignore` drops the packet before it is even parsed.
   const zones::AclRule* global_rule = nullptr;
   if (const zones::Acl* g = snapshot.global_acl()) {

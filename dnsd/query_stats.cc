@@ -40,42 +40,19 @@ QueryTotals QueryTotals::operator-(const QueryTotals& o) const {
 QueryCounters::QueryCounters(std::size_t zones)
     : zones_(zones), slots_(std::make_unique<TrafficCounters[]>(zones + 1)) {}
 
-void QueryCounters::count(const AnswerInfo& info, std::size_t query_len, std::size_t reply_len) noexcept {
-  const std::uint64_t in = std::min(query_len, core::kMaxQuerySize);
+void QueryCounters::count_global(const AnswerInfo& info, std::uint64_t in, std::size_t reply_len) noexcept {
   TrafficCounters& global = slots_[zones_];
-  const bool zone_known = info.parsed && info.zone >= 0 && static_cast<std::size_t>(info.zone) < zones_;
-  if (!zone_known) {
-    global.bytes_in.add(in);
-    if (!info.replied) {
-      global.err.add();
-      return;
-    }
-    global.bytes_out.add(reply_len);
-    // Only version.bind is a successful reply without a zone.
-    if (info.rcode == core::Rcode::kNoError && info.ext_rcode == 0) {
-      global.ok.add();
-    } else {
-      global.err.add();
-    }
-    return;
-  }
-  TrafficCounters& zone = slots_[static_cast<std::size_t>(info.zone)];
-  zone.bytes_in.add(in);
-  if (!info.replied) {  // the zone acl said `ignore`: rbldnsd counts the error globally
+  global.bytes_in.add(in);
+  if (!info.replied) {
     global.err.add();
     return;
   }
-  zone.bytes_out.add(reply_len);
-  switch (info.rcode) {
-    case core::Rcode::kNoError:
-      zone.ok.add();
-      break;
-    case core::Rcode::kNxDomain:
-      zone.nxd.add();
-      break;
-    default:
-      zone.err.add();
-      break;
+  global.bytes_out.add(reply_len);
+  // Only version.bind is a successful reply without a zone.
+  if (info.rcode == core::Rcode::kNoError && info.ext_rcode == 0) {
+    global.ok.add();
+  } else {
+    global.err.add();
   }
 }
 

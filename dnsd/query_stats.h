@@ -74,7 +74,30 @@ class QueryCounters {
 
   /// Counts one query of `query_len` bytes whose answer() result was `info` and whose
   /// reply is `reply_len` bytes (0 when dropped). Allocation-free, noexcept.
-  void count(const AnswerInfo& info, std::size_t query_len, std::size_t reply_len) noexcept;
+  /// Inline: it runs once per query.
+  void count(const AnswerInfo& info, std::size_t query_len, std::size_t reply_len) noexcept {
+    const std::uint64_t in = query_len < core::kMaxQuerySize ? query_len : core::kMaxQuerySize;
+    TrafficCounters& global = slots_[zones_];
+    const bool zone_known = info.parsed && info.zone >= 0 && static_cast<std::size_t>(info.zone) < zones_;
+    if (!zone_known) {
+      count_global(info, in, reply_len);
+      return;
+    }
+    TrafficCounters& zone = slots_[static_cast<std::size_t>(info.zone)];
+    zone.bytes_in.add(in);
+    if (!info.replied) {  // the zone acl said `ignore`: rbldnsd counts the error globally
+      global.err.add();
+      return;
+    }
+    zone.bytes_out.add(reply_len);
+    if (info.rcode == core::Rcode::kNoError) {
+      zone.ok.add();
+    } else if (info.rcode == core::Rcode::kNxDomain) {
+      zone.nxd.add();
+    } else {
+      zone.err.add();
+    }
+  }
 
   std::size_t zones() const noexcept { return zones_; }
   /// Slot `i` < zones() is zone i; slot zones() is the global slot.
@@ -85,6 +108,9 @@ class QueryCounters {
   void add_to(QueryTotals& totals) const;
 
  private:
+  // count() before a zone is known.
+  void count_global(const AnswerInfo& info, std::uint64_t in, std::size_t reply_len) noexcept;
+
   std::size_t zones_;
   std::unique_ptr<TrafficCounters[]> slots_;
 };

@@ -25,40 +25,53 @@ std::size_t count_labels(std::span<const std::uint8_t> name) noexcept {
 // ---------------------------------------------------------------------------------------
 // DnSet
 
-void DnSet::emit(std::uint32_t id, std::uint32_t off, std::uint32_t n, AnswerSink& out) const noexcept {
+void DnSet::emit(const Match& m, AnswerSink& out) const noexcept {
   if (!out.wants_a() && !out.wants_txt()) return;
   std::array<char, 4 * core::kMaxNameLen> buf;  // only what name_to_text() writes is read
   std::string_view subject;
-  if (out.wants_txt()) subject = std::string_view(buf.data(), core::name_to_text(index_.wire(id), buf));
-  for (std::uint32_t k = off; k < off + n; ++k)
+  if (out.wants_txt()) subject = std::string_view(buf.data(), core::name_to_text(index_.wire(m.id), buf));
+  for (std::uint32_t k = m.off; k < m.off + m.n; ++k)
     out.add_a_txt(values_[value_ids_[k]], meta_.txt, subject, meta_.ttl);
 }
 
 bool DnSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
   if (key.labels == 0) return false;
-  const std::span<const std::uint8_t> name = key.name;
+  return query_name(key.name, key.labels, out);
+}
+
+bool DnSet::query_name(std::span<const std::uint8_t> name, std::size_t labels,
+                       AnswerSink& out) const noexcept {
+  const Match m = match(name, labels);
+  if (m.id != NameIndex::kNone) emit(m, out);
+  return m.exists;
+}
+
+DnSet::Match DnSet::match(std::span<const std::uint8_t> name, std::size_t labels) const noexcept {
+  Match m{NameIndex::kNone, 0, 0, false};
   const std::uint32_t id = index_.find(name);
   const Node* node = id != NameIndex::kNone ? &nodes_[id] : nullptr;
   if (node != nullptr && (node->flags & kHasExact) != 0) {
-    if ((node->flags & kExclExact) != 0) return (node->flags & kEnt) != 0;
-    emit(id, node->exact_off, node->exact_n, out);
-    return true;
+    m.exists = (node->flags & kEnt) != 0;
+    if ((node->flags & kExclExact) != 0) return m;
+    m = {id, node->exact_off, node->exact_n, true};
+    return m;
   }
   if (max_wild_labels_ != 0) {
     // Proper suffixes, longest first: drop one leading label at a time.
     std::size_t pos = 0;
-    for (std::size_t labels = key.labels - 1; labels >= min_wild_labels_ && labels > 0; --labels) {
+    for (std::size_t n = labels - 1; n >= min_wild_labels_ && n > 0; --n) {
       pos += std::size_t{name[pos]} + 1;
-      if (labels > max_wild_labels_) continue;
+      if (n > max_wild_labels_) continue;
       const std::uint32_t w = index_.find(name.subspan(pos));
       if (w == NameIndex::kNone || (nodes_[w].flags & kHasWild) == 0) continue;
       const Node& wn = nodes_[w];
       if ((wn.flags & kExclWild) != 0) break;
-      emit(w, wn.wild_off, wn.wild_n, out);
-      return true;
+      m = {w, wn.wild_off, wn.wild_n, true};
+      return m;
     }
   }
-  return node != nullptr && (node->flags & kEnt) != 0;
+  m.exists = node != nullptr && (node->flags & kEnt) != 0;
+  return m;
 }
 
 void DnSet::dump(DumpWriter& out) const {

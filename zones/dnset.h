@@ -14,7 +14,7 @@
 // name, or the base `d` (or an ancestor of it) of a listed `*.d`, exists with no records,
 // so query() returns true and adds nothing for it when nothing lists it.
 //
-// Index: one NameIndex (seeded SipHash, open addressing, keys in a flat arena) holds every
+// Index: one NameIndex (keyed hash, open addressing, keys in a flat arena) holds every
 // entry name and every ancestor name; a parallel array of 20-byte nodes gives, per name,
 // the exact and wildcard outcomes (excluded, or a run of value ids in one flat array) and
 // the ancestor flag. A query is one probe for the exact name and at most one probe per
@@ -50,6 +50,21 @@ class DnSet final : public Dataset {
   /// the name is an empty non-terminal of the data, else false. No allocation.
   bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
   unsigned flags() const noexcept override { return kWantsName; }
+  /// query() for a name below the apex without a QueryKey: `name` is the lowercase
+  /// relative name (wire labels, no root byte) of `labels` >= 1 labels.
+  bool query_name(std::span<const std::uint8_t> name, std::size_t labels, AnswerSink& out) const noexcept;
+
+  /// The outcome of a lookup (every field is set by match(); no default values, so that
+  /// an array of them costs nothing to declare).
+  struct Match {
+    std::uint32_t id;      // the deciding entry, or NameIndex::kNone: no values
+    std::uint32_t off, n;  // its value ids: value_ids_[off, off + n)
+    bool exists;           // what query() returns
+  };
+  /// The lookup of query_name() without writing: `id` set when values are to be emitted.
+  Match match(std::span<const std::uint8_t> name, std::size_t labels) const noexcept;
+  /// Adds the records of a match()ed entry (id != kNone) to `out`, as query_name() does.
+  void emit(const Match& m, AnswerSink& out) const noexcept;
   /// Exact plus wildcard entries as rbldnsd counts them (e/w).
   std::size_t entries() const noexcept override { return exact_count_ + wild_count_; }
   std::size_t memory_bytes() const noexcept override;
@@ -78,8 +93,6 @@ class DnSet final : public Dataset {
     std::uint8_t flags = 0;  // kHas*, kExcl*, kEnt
   };
   static constexpr std::uint8_t kHasExact = 1, kExclExact = 2, kHasWild = 4, kExclWild = 8, kEnt = 16;
-
-  void emit(std::uint32_t id, std::uint32_t off, std::uint32_t n, AnswerSink& out) const noexcept;
 
   NameIndex index_;
   std::span<const Node> nodes_;  // by NameIndex id; own_nodes_ or the image

@@ -15,7 +15,7 @@
 // valid rotation, and rbldnsd promises no particular order. (A per-worker counter passed
 // in through the AnswerSink would avoid the shared cache line; proposed to the lead.)
 //
-// Index: a NameIndex (seeded SipHash, flat key arena) maps each name to a run of 12-byte
+// Index: a NameIndex (keyed hash, flat key arena) maps each name to a run of 12-byte
 // record descriptors in one array; record data (A address, TXT text, MX preference and
 // uncompressed target) sits in one byte arena. No per-entry heap nodes.
 //

@@ -47,7 +47,7 @@ struct Value;
 
 /// The image layout version (header, meta encoding, every type's sections). Part of the
 /// store's schema version.
-inline constexpr std::uint32_t kImageFormat = 1;
+inline constexpr std::uint32_t kImageFormat = 2;
 /// Sections start at an image offset of kImageAlignOffset modulo kImageAlign.
 inline constexpr std::size_t kImageAlign = 32;
 inline constexpr std::size_t kImageAlignOffset = 16;

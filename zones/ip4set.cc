@@ -139,36 +139,58 @@ bool Ip4Set::contains(std::uint32_t a) const noexcept {
   const std::uint16_t i = container_at_[hi];
   if (static_cast<std::int32_t>(i) >= ra.size || ra.keys[i] != hi) return false;
   std::uint8_t type = 0;
-  const void* c = ra_get_container_at_index(&ra, i, &type);
-  return container_contains(c, static_cast<std::uint16_t>(a), type);
+  const void* c = container_unwrap_shared(ra_get_container_at_index(&ra, i, &type), &type);
+  const auto low = static_cast<std::uint16_t>(a);
+  if (type == ARRAY_CONTAINER_TYPE_CODE) {
+    // The usual container of a large set of scattered addresses (a few dozen values):
+    // a branch-free binary search, cheaper than CRoaring's search-then-scan.
+    const auto* ac = static_cast<const array_container_t*>(c);
+    const std::uint16_t* base = ac->array;
+    std::int32_t n = ac->cardinality;
+    if (n <= 0) return false;
+    while (n > 1) {
+      const std::int32_t half = n >> 1;
+      base = base[half] <= low ? base + half : base;
+      n -= half;
+    }
+    return *base == low;
+  }
+  return container_contains(c, low, type);
+}
+
+std::uint32_t Ip4Set::find(std::uint32_t addr) const noexcept {
+  if (!contains(addr)) return kNotListed;
+  if (starts_.empty()) return only_set_;
+  // The first start above the address lies in the address's bucket or is the next
+  // bucket's first: every earlier start is below the address, every later one above.
+  auto lo = starts_.begin(), hi = starts_.end();
+  if (!start_bucket_.empty()) {
+    const std::size_t h = addr >> 16;
+    hi = starts_.begin() + start_bucket_[h + 1];
+    lo = starts_.begin() + start_bucket_[h];
+  }
+  auto it = std::upper_bound(lo, hi, addr);
+  if (it == starts_.begin()) return kNoValues;  // cannot happen: the bitmap says listed
+  const auto i = static_cast<std::size_t>(it - starts_.begin()) - 1;
+  return !interval_set8_.empty()    ? interval_set8_[i]
+         : !interval_set16_.empty() ? interval_set16_[i]
+                                    : interval_set32_[i];
+}
+
+void Ip4Set::emit(std::uint32_t set, std::uint32_t addr, AnswerSink& out) const noexcept {
+  if (set == kNoValues || (!out.wants_a() && !out.wants_txt())) return;
+  std::array<char, 16> buf{};
+  const std::string_view subject(buf.data(), format_ip4(addr, buf));
+  for (std::uint32_t k = set_offsets_[set]; k < set_offsets_[set + 1]; ++k)
+    out.add_a_txt(values_[set_values_[k]], meta_.txt, subject, meta_.ttl);
 }
 
 bool Ip4Set::query(const QueryKey& key, AnswerSink& out) const noexcept {
   if (key.labels == 0) return false;
   if (key.ip4) {
-    if (!contains(key.ip4_addr)) return false;
-    std::uint32_t set = only_set_;
-    if (!starts_.empty()) {
-      // The first start above the address lies in the address's bucket or is the next
-      // bucket's first: every earlier start is below the address, every later one above.
-      auto lo = starts_.begin(), hi = starts_.end();
-      if (!start_bucket_.empty()) {
-        const std::size_t h = key.ip4_addr >> 16;
-        hi = starts_.begin() + start_bucket_[h + 1];
-        lo = starts_.begin() + start_bucket_[h];
-      }
-      auto it = std::upper_bound(lo, hi, key.ip4_addr);
-      if (it == starts_.begin()) return true;  // cannot happen: the bitmap says listed
-      const auto i = static_cast<std::size_t>(it - starts_.begin()) - 1;
-      set = !interval_set8_.empty()    ? interval_set8_[i]
-            : !interval_set16_.empty() ? interval_set16_[i]
-                                       : interval_set32_[i];
-    }
-    if (!out.wants_a() && !out.wants_txt()) return true;
-    std::array<char, 16> buf{};
-    const std::string_view subject(buf.data(), format_ip4(key.ip4_addr, buf));
-    for (std::uint32_t k = set_offsets_[set]; k < set_offsets_[set + 1]; ++k)
-      out.add_a_txt(values_[set_values_[k]], meta_.txt, subject, meta_.ttl);
+    const std::uint32_t set = find(key.ip4_addr);
+    if (set == kNotListed) return false;
+    emit(set, key.ip4_addr, out);
     return true;
   }
   if (key.ip4_prefix_octets >= 1 && key.ip4_prefix_octets <= 3) {

@@ -56,6 +56,17 @@ class Ip4Set final : public Dataset {
   /// No allocation, no locks.
   bool query(const QueryKey& key, AnswerSink& out) const noexcept override;
   unsigned flags() const noexcept override { return kWantsIp4; }
+
+  /// find(): not listed.
+  static constexpr std::uint32_t kNotListed = 0xffffffffu;
+  /// find(): listed, but no value set is known (only with inconsistent image data).
+  static constexpr std::uint32_t kNoValues = 0xfffffffeu;
+  /// The value set of the listed address `addr` (host order), or kNotListed. What query()
+  /// does for key.ip4, without a QueryKey (the query path's fast path calls it).
+  std::uint32_t find(std::uint32_t addr) const noexcept;
+  /// Adds the A (and expanded TXT) of every value of `set` (a find() result other than
+  /// kNotListed) for `addr` to `out`, as query() does for a listed address.
+  void emit(std::uint32_t set, std::uint32_t addr, AnswerSink& out) const noexcept;
   /// Blocks as loaded (the sum of the four rbldnsd counters, exclusions included).
   std::size_t entries() const noexcept override;
   std::size_t memory_bytes() const noexcept override;

@@ -37,33 +37,6 @@ Seed make_seed() noexcept {
   return s;
 }
 
-constexpr std::uint64_t rotl(std::uint64_t x, int b) noexcept { return (x << b) | (x >> (64 - b)); }
-
-struct SipState {
-  std::uint64_t v0, v1, v2, v3;
-  void round() noexcept {
-    v0 += v1;
-    v1 = rotl(v1, 13);
-    v1 ^= v0;
-    v0 = rotl(v0, 32);
-    v2 += v3;
-    v3 = rotl(v3, 16);
-    v3 ^= v2;
-    v0 += v3;
-    v3 = rotl(v3, 21);
-    v3 ^= v0;
-    v2 += v1;
-    v1 = rotl(v1, 17);
-    v1 ^= v2;
-    v2 = rotl(v2, 32);
-  }
-  void compress(std::uint64_t m) noexcept {  // one compression round (the "1" of 1-3)
-    v3 ^= m;
-    round();
-    v0 ^= m;
-  }
-};
-
 std::uint64_t load_le64(const std::uint8_t* p) noexcept {
   std::uint64_t v = 0;
   if constexpr (std::endian::native == std::endian::little) {
@@ -74,38 +47,60 @@ std::uint64_t load_le64(const std::uint8_t* p) noexcept {
   return v;
 }
 
-// The last 0-7 bytes, little-endian, the rest zero.
-std::uint64_t load_le_tail(const std::uint8_t* p, std::size_t n) noexcept {
-  std::uint64_t v = 0;
+std::uint64_t load_le32(const std::uint8_t* p) noexcept {
+  std::uint32_t v = 0;
   if constexpr (std::endian::native == std::endian::little) {
-    if (n != 0) std::memcpy(&v, p, n);  // p may be null when n is 0 (the empty key)
+    std::memcpy(&v, p, 4);
   } else {
-    for (std::size_t j = 0; j < n; ++j) v |= std::uint64_t{p[j]} << (8 * j);
+    for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
   }
   return v;
 }
 
+__extension__ typedef unsigned __int128 U128;  // GCC and Clang on 64-bit targets
+
+// The 128-bit product of a and b, its halves folded by xor (wyhash's "mum").
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
+  const U128 r = static_cast<U128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+// wyhash's default constants, only to spread the key's bits before use.
+constexpr std::uint64_t kC0 = 0xa0761d6478bd642fULL;
+constexpr std::uint64_t kC1 = 0xe7037ed1a0b428dbULL;
+
 }  // namespace
+
+std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashSeed& k) noexcept {
+  // wyhash (final version 4) with both secrets taken from the key: every multiplication
+  // has an operand xored with a secret, so no input can zero a product without knowing
+  // the key (the weakness of the public-constant form).
+  const std::uint64_t secret = k[1];
+  std::uint64_t seed = k[0] ^ mix(k[0] ^ kC0, secret ^ kC1);
+  const std::size_t n = data.size();
+  const std::uint8_t* p = data.data();
+  std::uint64_t a = 0, b = 0;
+  if (n <= 16) {
+    if (n >= 4) {  // overlapping 4-byte reads: together they cover every byte
+      const std::size_t q = (n >> 3) << 2;
+      a = (load_le32(p) << 32) | load_le32(p + q);
+      b = (load_le32(p + n - 4) << 32) | load_le32(p + n - 4 - q);
+    } else if (n > 0) {
+      a = (std::uint64_t{p[0]} << 16) | (std::uint64_t{p[n >> 1]} << 8) | p[n - 1];
+    }
+  } else {
+    std::size_t i = n;
+    for (; i > 16; i -= 16, p += 16) seed = mix(load_le64(p) ^ secret, load_le64(p + 8) ^ seed);
+    a = load_le64(p + i - 16);  // the last 16 bytes of the input
+    b = load_le64(p + i - 8);
+  }
+  const U128 r = static_cast<U128>(a ^ secret) * (b ^ seed);
+  return mix(static_cast<std::uint64_t>(r) ^ k[0] ^ kC0 ^ n, static_cast<std::uint64_t>(r >> 64) ^ secret);
+}
 
 const HashSeed& process_hash_seed() noexcept {
   static const Seed s = make_seed();
   return s;
-}
-
-std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashSeed& k) noexcept {
-  SipState s{k[0] ^ 0x736f6d6570736575ULL, k[1] ^ 0x646f72616e646f6dULL, k[0] ^ 0x6c7967656e657261ULL,
-             k[1] ^ 0x7465646279746573ULL};
-  const std::size_t n = data.size();
-  const std::uint8_t* p = data.data();
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) s.compress(load_le64(p + i));
-  const std::uint64_t last = (static_cast<std::uint64_t>(n & 0xff) << 56) | load_le_tail(p + i, n - i);
-  s.compress(last);
-  s.v2 ^= 0xff;
-  s.round();
-  s.round();
-  s.round();
-  return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
 void NameIndex::grow() {

@@ -1,5 +1,7 @@
 #include "zones/snapshot.h"
 
+#include "zones/dnset.h"
+#include "zones/ip4set.h"
 #include "zones/zone_records.h"
 
 #include <cstring>
@@ -16,6 +18,26 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
     zones_.insert(pos, std::move(z));
   }
   for (Zone& z : zones_) z.templates = std::make_shared<const ZoneTemplates>(build_zone_templates(z));
+  if (global_acl_ != nullptr) return;
+  for (const Zone& z : zones_) {
+    FastZone f;
+    f.name = z.name.data();
+    f.size = static_cast<std::uint8_t>(z.name.size());
+    f.labels = static_cast<std::uint8_t>(z.name.label_count());
+    std::size_t ip4 = 0, dn = 0;
+    for (const auto& ds : z.datasets) {
+      if (dynamic_cast<const Ip4Set*>(ds.get()) != nullptr) ++ip4;
+      if (dynamic_cast<const DnSet*>(ds.get()) != nullptr) ++dn;
+    }
+    const std::size_t n = z.datasets.size();
+    if (z.acl == nullptr && z.serviced && n != 0 && n <= FastZone::kMaxDatasets && (ip4 == n || dn == n)) {
+      f.kind = ip4 == n ? FastZone::Kind::kIp4Set : FastZone::Kind::kDnSet;
+      f.count = static_cast<std::uint8_t>(n);
+      for (std::size_t i = 0; i < n; ++i) f.datasets[i] = z.datasets[i].get();
+    }
+    fast_.push_back(f);
+    if (f.kind == FastZone::Kind::kGeneric) fast_generic_.push_back(f);
+  }
 }
 
 namespace {

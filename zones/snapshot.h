@@ -10,16 +10,42 @@
 #include "core/wire_reader.h"
 #include "zones/zone.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace fastrbl::zones {
 
+/// A zone as the query path's fast path (dnsd/query.cc) sees it: the apex to match as a
+/// suffix and, when every dataset of the zone is of one simple kind and nothing else
+/// applies to the zone (no acl, serviced), that kind and the datasets. Built by Snapshot's
+/// constructor, in zones() order; `name` and `datasets` point into the snapshot.
+struct FastZone {
+  enum class Kind : std::uint8_t {
+    kGeneric,  // the fast path does not serve this zone (the general path does)
+    kIp4Set,   // only ip4set datasets
+    kDnSet,    // only dnset datasets
+  };
+  static constexpr std::size_t kMaxDatasets = 4;
+  const std::uint8_t* name = nullptr;  // the zone's lowercase wire name, root byte included
+  std::uint8_t size = 0;               // its length
+  std::uint8_t labels = 0;             // its label count
+  Kind kind = Kind::kGeneric;
+  std::uint8_t count = 0;  // datasets[0, count): the zone's datasets in order
+  std::array<const Dataset*, kMaxDatasets> datasets{};
+};
+
 class Snapshot {
  public:
   Snapshot() = default;
+  // Not copyable: fast_zones() points into zones().
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  Snapshot(Snapshot&&) = default;
+  Snapshot& operator=(Snapshot&&) = default;
   /// Takes the zones in command-line order and arranges them for lookup.
   explicit Snapshot(std::vector<Zone> zones, std::uint64_t generation = 0,
                     std::shared_ptr<const Acl> global_acl = nullptr);
@@ -29,6 +55,12 @@ class Snapshot {
   const Zone* find_zone(const core::ParsedQuery& q, std::size_t* index) const noexcept;
 
   const std::vector<Zone>& zones() const noexcept { return zones_; }
+  /// One entry per zone, in zones() order; empty when a global acl is set (the fast
+  /// path then never applies).
+  std::span<const FastZone> fast_zones() const noexcept { return fast_; }
+  /// The fast_zones() entries of kind kGeneric: a query whose name ends in one of them
+  /// can be handed to the general path before its name is walked.
+  std::span<const FastZone> fast_generic() const noexcept { return fast_generic_; }
   std::uint64_t generation() const noexcept { return generation_; }
   /// The global acl (`:acl:file`), consulted before the query is parsed; or null.
   const Acl* global_acl() const noexcept { return global_acl_.get(); }
@@ -37,6 +69,8 @@ class Snapshot {
   std::vector<Zone> zones_;
   std::uint64_t generation_ = 0;
   std::shared_ptr<const Acl> global_acl_;
+  std::vector<FastZone> fast_;
+  std::vector<FastZone> fast_generic_;
 };
 
 }  // namespace fastrbl::zones

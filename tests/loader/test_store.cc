@@ -226,7 +226,7 @@ TEST_CASE("store: another schema version is refused with a clear message", "[sto
     REQUIRE_FALSE(s.is_ok());
     CHECK(std::string(s.status().message()) ==
           "LMDB store " + db + " has schema version " + std::to_string(version) +
-              " (image format 1); this fastrbl uses schema version 2 (image format 1): "
+              " (image format 2); this fastrbl uses schema version 2 (image format 2): "
               "recompile into a new directory (fastrblctl compile --db DIR) or remove this one");
     if (version == 1) {
       MDB_env* env = nullptr;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,35 @@ TEST_CASE("NameIndex: insert, find, keys as wire names", "[dnset]") {
   const std::vector<std::uint8_t> x = {1, 'x'};
   CHECK(name_hash(x) == name_hash(x));
   CHECK(name_hash(x) != name_hash(std::vector<std::uint8_t>{1, 'y'}));
+}
+
+TEST_CASE("name_hash: every length and byte counts, and the key changes everything", "[dnset][hash]") {
+  // Inputs of 0 to 40 bytes (each branch: 0-3, 4-16, longer), and each with one byte
+  // changed at every position: all hashes distinct under one key, and none equal under
+  // another key.
+  const HashSeed k1{0x0123456789abcdefULL, 0xfedcba9876543210ULL}, k2{0x0123456789abcdefULL, 0x1ULL};
+  std::set<std::uint64_t> seen1, seen2;
+  std::size_t inputs = 0;
+  auto add = [&](const std::vector<std::uint8_t>& w) {
+    seen1.insert(name_hash(w, k1));
+    seen2.insert(name_hash(w, k2));
+    CHECK(name_hash(w, k1) != name_hash(w, k2));
+    ++inputs;
+  };
+  for (std::size_t n = 0; n <= 40; ++n) {
+    const std::vector<std::uint8_t> v(n, 'a');
+    add(v);
+    for (std::size_t pos = 0; pos < n; ++pos) {
+      std::vector<std::uint8_t> w = v;
+      w[pos] = 'b';
+      add(w);
+    }
+  }
+  CHECK(seen1.size() == inputs);
+  CHECK(seen2.size() == inputs);
+  // The process key is drawn at random: not the zero key.
+  const std::vector<std::uint8_t> x = {3, 'c', 'o', 'm'};
+  CHECK(name_hash(x) != name_hash(x, HashSeed{0, 0}));
 }
 
 }  // namespace

@@ -1,0 +1,214 @@
+// answer()'s fast path (dnsd/query.cc, fast_answer) against its general path: the same
+// data served twice, once as loaded (the fast path serves the plain A/TXT queries of
+// ip4set-only and dnset-only zones) and once with a global acl that matches no client,
+// which turns the fast path off (Snapshot::fast_zones() is empty) and changes nothing else.
+// Every query must get the same bytes and the same AnswerInfo from both: hits with values
+// and TXT templates, misses, exclusions, wildcards, empty non-terminals, two datasets in a
+// zone, nested zones, upper case, RD, EDNS, TCP, and the names the fast path hands over.
+
+#include "dnsd/query.h"
+#include "test_packets.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using fastrbl::dnsd::AnswerConfig;
+using fastrbl::dnsd::AnswerInfo;
+using fastrbl::dnsd::Transport;
+using fastrbl::dnsd::WorkerState;
+using fastrbl::test::QuerySpec;
+using fastrbl::test::TempDir;
+using fastrbl::zones::FastZone;
+
+namespace {
+
+constexpr const char* kIp4 = R"($SOA 3600 ns1.bl.t. hostmaster.example.net. 1 600 300 86400 60
+$NS 3600 ns1.bl.t ns2.example.net
+$TTL 300
+:127.0.0.2:Listed $, see http://bl.t/$
+1.2.3.4
+1.2.3.5 :127.0.0.3:Own value for $
+10.0.0.0/24 :127.0.0.4:
+!10.0.0.7
+192.168.0.0/16
+)";
+
+// A second ip4set in the same zone (both answer), without TXT.
+constexpr const char* kIp4b = R"($TTL 600
+1.2.3.4 :127.0.0.9
+5.6.7.8
+)";
+
+constexpr const char* kDn = R"($SOA 3600 ns1.example.net. hostmaster.example.net. 7 600 300 86400 60
+$NS 3600 ns1.example.net
+:127.0.0.2:Listed domain $
+spam.example.com
+.wild.example.org :127.0.0.5:Wild $
+!good.wild.example.org
+*.sub.example.net
+deep.a.b.c.example.com
+)";
+
+// The global acl: one client that never asks (tests pass no peer).
+constexpr const char* kAcl = "10.255.255.254\n";
+
+void write(const std::string& path, const char* text) { std::ofstream(path) << text; }
+
+struct Result {
+  std::vector<std::uint8_t> bytes;
+  AnswerInfo info;
+};
+
+Result ask(const fastrbl::zones::Snapshot& snap, const AnswerConfig& cfg,
+           const std::vector<std::uint8_t>& query, Transport t, WorkerState& ws) {
+  std::vector<std::uint8_t> out(t == Transport::kTcp ? fastrbl::dnsd::kTcpOutSize
+                                                     : fastrbl::dnsd::kUdpOutSize);
+  Result r;
+  const std::size_t n = fastrbl::dnsd::answer(snap, cfg, query, out, t, nullptr, ws, &r.info);
+  r.bytes.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("fast path: the same bytes as the general path", "[query][fast]") {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  write(d + "ip4", kIp4);
+  write(d + "ip4b", kIp4b);
+  write(d + "dn", kDn);
+  write(d + "acl", kAcl);
+  const std::vector<std::string> plain = {"bl.t:ip4set:" + d + "ip4", "bl.t:ip4set:" + d + "ip4b",
+                                          "dbl.t:dnset:" + d + "dn", "in.dbl.t:ip4set:" + d + "ip4"};
+  auto fast = fastrbl::test::load(plain);
+  std::vector<std::string> with_acl = plain;
+  with_acl.push_back(".:acl:" + d + "acl");
+  auto general = fastrbl::test::load(with_acl);
+  REQUIRE(fast != nullptr);
+  REQUIRE(general != nullptr);
+  REQUIRE(general->fast_zones().empty());
+  REQUIRE(fast->fast_zones().size() == 3);
+  for (const FastZone& z : fast->fast_zones()) CHECK(z.kind != FastZone::Kind::kGeneric);
+
+  std::vector<std::string> names = {"4.3.2.1.bl.t",
+                                    "5.3.2.1.bl.t",
+                                    "6.3.2.1.bl.t",
+                                    "8.7.6.5.bl.t",
+                                    "1.0.0.10.bl.t",
+                                    "7.0.0.10.bl.t",
+                                    "255.0.0.10.bl.t",
+                                    "9.9.168.192.bl.t",
+                                    "004.03.2.1.bl.t",
+                                    "3.2.1.bl.t",
+                                    "2.1.bl.t",
+                                    "1.bl.t",
+                                    "256.3.2.1.bl.t",
+                                    "a.3.2.1.bl.t",
+                                    "5.4.3.2.1.bl.t",
+                                    "bl.t",
+                                    "spam.example.com.dbl.t",
+                                    "x.spam.example.com.dbl.t",
+                                    "example.com.dbl.t",
+                                    "com.dbl.t",
+                                    "x.wild.example.org.dbl.t",
+                                    "a.b.wild.example.org.dbl.t",
+                                    "wild.example.org.dbl.t",
+                                    "good.wild.example.org.dbl.t",
+                                    "x.good.wild.example.org.dbl.t",
+                                    "q.sub.example.net.dbl.t",
+                                    "sub.example.net.dbl.t",
+                                    "c.example.com.dbl.t",
+                                    "a.b.c.example.com.dbl.t",
+                                    "nothing.dbl.t",
+                                    "dbl.t",
+                                    "4.3.2.1.in.dbl.t",
+                                    "1.0.0.10.in.dbl.t",
+                                    "9.9.9.9.in.dbl.t",
+                                    "in.dbl.t",
+                                    "4.3.2.1.other.t",
+                                    "version.bind"};
+  const std::vector<std::string> upper = {"4.3.2.1.BL.T", "SPAM.Example.COM.dbl.t",
+                                          "X.WILD.example.org.DBL.T", "6.3.2.1.In.Dbl.T"};
+  names.insert(names.end(), upper.begin(), upper.end());
+
+  const AnswerConfig configs[] = {AnswerConfig{}, AnswerConfig{true, 0}};
+  std::size_t compared = 0;
+  for (const AnswerConfig& cfg : configs) {
+    WorkerState ws_fast, ws_general;
+    for (const std::string& name : names) {
+      for (const char* type : {"A", "TXT", "ANY", "MX", "AAAA", "NS", "SOA"}) {
+        for (int variant = 0; variant < 4; ++variant) {
+          QuerySpec q(name, type);
+          q.rd = variant == 1;
+          q.edns = variant == 2;
+          const Transport t = variant == 3 ? Transport::kTcp : Transport::kUdp;
+          const auto query = fastrbl::test::build_query(q);
+          const Result a = ask(*fast, cfg, query, t, ws_fast);
+          const Result b = ask(*general, cfg, query, t, ws_general);
+          INFO(name << " " << type << " variant " << variant << " lazy " << cfg.lazy);
+          CHECK(a.bytes == b.bytes);
+          CHECK(a.info.replied == b.info.replied);
+          CHECK(a.info.parsed == b.info.parsed);
+          CHECK(a.info.zone == b.info.zone);
+          CHECK(a.info.rcode == b.info.rcode);
+          CHECK(a.info.ext_rcode == b.info.ext_rcode);
+          CHECK(a.info.ancount == b.info.ancount);
+          CHECK(a.info.qtype == b.info.qtype);
+          CHECK(a.info.qclass == b.info.qclass);
+          ++compared;
+        }
+      }
+    }
+    CHECK(ws_fast.ns_rotation == ws_general.ns_rotation);
+  }
+  CHECK(compared == 2 * names.size() * 7 * 4);
+}
+
+TEST_CASE("fast path: malformed and unusual headers go to the general path", "[query][fast]") {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  write(d + "ip4", kIp4);
+  write(d + "acl", kAcl);
+  auto fast = fastrbl::test::load({"bl.t:ip4set:" + d + "ip4"});
+  auto general = fastrbl::test::load({"bl.t:ip4set:" + d + "ip4", ".:acl:" + d + "acl"});
+  REQUIRE(fast != nullptr);
+  REQUIRE(general != nullptr);
+  const auto base = fastrbl::test::build_query(QuerySpec("4.3.2.1.bl.t", "A"));
+  std::vector<std::vector<std::uint8_t>> queries;
+  for (std::size_t cut = 0; cut <= base.size(); ++cut)
+    queries.emplace_back(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(cut));
+  for (const int flags : {0x80, 0x28, 0x04, 0x02, 0x81, 0x01, 0x00}) {
+    auto q = base;
+    q[2] = static_cast<std::uint8_t>(flags);
+    queries.push_back(q);
+  }
+  for (std::size_t i = 4; i < 12; ++i) {  // QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT bytes
+    auto q = base;
+    q[i] = static_cast<std::uint8_t>(q[i] ^ 1);
+    queries.push_back(q);
+  }
+  auto trailing = base;
+  trailing.insert(trailing.end(), {0, 1, 2, 3});
+  queries.push_back(trailing);
+  auto long_label = base;
+  long_label[12] = 64;  // a length over 63 (and past the name)
+  queries.push_back(long_label);
+  auto pointer = base;
+  pointer[12] = 0xc0;
+  queries.push_back(pointer);
+  WorkerState ws_fast, ws_general;
+  for (const auto& q : queries) {
+    for (const Transport t : {Transport::kUdp, Transport::kTcp}) {
+      const Result a = ask(*fast, AnswerConfig{}, q, t, ws_fast);
+      const Result b = ask(*general, AnswerConfig{}, q, t, ws_general);
+      CHECK(a.bytes == b.bytes);
+      CHECK(a.info.replied == b.info.replied);
+      CHECK(a.info.rcode == b.info.rcode);
+      CHECK(a.info.zone == b.info.zone);
+    }
+  }
+}
