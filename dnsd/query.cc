@@ -183,19 +183,22 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
       return kFallback;
   }
 
-  // The name: the label walk of parse_query(), then the lowercase copy.
+  // The name: the label walk of parse_query() (label lengths over 63, i.e. with bit 6 or
+  // 7 set, are caught once after the walk; the bound on `pos` alone keeps it in the packet).
   const std::uint8_t* name = p + core::kHeaderSize;
   const std::size_t room = size - core::kHeaderSize - 4;
   const std::size_t last = room - 1 < core::kMaxNameLen - 1 ? room - 1 : core::kMaxNameLen - 1;
   std::array<std::uint8_t, core::kMaxLabels + 1> label_off;  // [0, labels] set below
   std::size_t pos = 0;
   std::size_t labels = 0;
-  for (std::uint8_t len = name[0]; len != 0; len = name[pos]) {
-    const std::size_t next = pos + 1u + len;
-    if ((len > core::kMaxLabelLen) | (next > last)) return kFallback;
+  std::uint32_t all_lens = 0;  // every label length or-ed together
+  for (std::uint32_t len = name[0]; len != 0; len = name[pos]) {
+    all_lens |= len;
     label_off[labels++] = static_cast<std::uint8_t>(pos);
-    pos = next;
+    pos += 1u + len;
+    if (pos > last) return kFallback;
   }
+  if (all_lens > core::kMaxLabelLen) return kFallback;
   label_off[labels] = static_cast<std::uint8_t>(pos);
   const std::size_t qname_len = pos + 1;
   const std::size_t t = core::kHeaderSize + qname_len;
