@@ -239,14 +239,20 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   std::array<zones::DnSet::Match, zones::FastZone::kMaxDatasets> dn_matches;
   bool listed = false;  // some dataset has records to write
   bool exists = false;  // some dataset knows the name (the general path's `found`)
+  // The first dataset outside the loops: most zones have one (a fast zone has at least one).
   if (fz.kind == zones::FastZone::Kind::kIp4Set) {
-    for (std::size_t i = 0; i < fz.count; ++i) {
+    ip4_sets[0] = static_cast<const zones::Ip4Set*>(fz.datasets[0])->find(addr);
+    listed = ip4_sets[0] != zones::Ip4Set::kNotListed;
+    for (std::size_t i = 1; i < fz.count; ++i) {
       ip4_sets[i] = static_cast<const zones::Ip4Set*>(fz.datasets[i])->find(addr);
       listed |= ip4_sets[i] != zones::Ip4Set::kNotListed;
     }
     exists = listed;  // an ip4set knows a full address only when it lists it
   } else {
-    for (std::size_t i = 0; i < fz.count; ++i) {
+    dn_matches[0] = static_cast<const zones::DnSet*>(fz.datasets[0])->match(rname, rel);
+    listed = dn_matches[0].id != zones::NameIndex::kNone;
+    exists = dn_matches[0].exists;
+    for (std::size_t i = 1; i < fz.count; ++i) {
       dn_matches[i] = static_cast<const zones::DnSet*>(fz.datasets[i])->match(rname, rel);
       listed |= dn_matches[i].id != zones::NameIndex::kNone;
       exists |= dn_matches[i].exists;
