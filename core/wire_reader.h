@@ -82,8 +82,9 @@ inline std::uint64_t lower8(std::uint64_t x) noexcept {
 /// Copies the `n` bytes of a wire name at `src` to `dst`, lowercased ('A'..'Z' only).
 /// Length bytes are below 'A', so the whole name is lowercased without walking its
 /// labels. Reads and writes exactly [0, n). Requires: the ranges do not overlap.
-/// Inline: it runs on every query.
-inline void lower_name(const std::uint8_t* src, std::size_t n, std::uint8_t* dst) noexcept {
+/// Always inlined: it runs on every query (the fast path's call of it was not inlined).
+[[gnu::always_inline]] inline void lower_name(const std::uint8_t* src, std::size_t n,
+                                              std::uint8_t* dst) noexcept {
 #if defined(__SSE2__)
   if (n >= 16) {  // 16 bytes at a time: 'A'..'Z' are the bytes > 64 and < 91 (signed)
     const __m128i below_a = _mm_set1_epi8('A' - 1), above_z = _mm_set1_epi8('Z' + 1),

@@ -183,19 +183,22 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
       return kFallback;
   }
 
-  // The name: the label walk of parse_query(), then the lowercase copy.
+  // The name: the label walk of parse_query() (label lengths over 63, i.e. with bit 6 or
+  // 7 set, are caught once after the walk; the bound on `pos` alone keeps it in the packet).
   const std::uint8_t* name = p + core::kHeaderSize;
   const std::size_t room = size - core::kHeaderSize - 4;
   const std::size_t last = room - 1 < core::kMaxNameLen - 1 ? room - 1 : core::kMaxNameLen - 1;
   std::array<std::uint8_t, core::kMaxLabels + 1> label_off;  // [0, labels] set below
   std::size_t pos = 0;
   std::size_t labels = 0;
-  for (std::uint8_t len = name[0]; len != 0; len = name[pos]) {
-    const std::size_t next = pos + 1u + len;
-    if ((len > core::kMaxLabelLen) | (next > last)) return kFallback;
+  std::uint32_t all_lens = 0;  // every label length or-ed together
+  for (std::uint32_t len = name[0]; len != 0; len = name[pos]) {
+    all_lens |= len;
     label_off[labels++] = static_cast<std::uint8_t>(pos);
-    pos = next;
+    pos += 1u + len;
+    if (pos > last) return kFallback;
   }
+  if (all_lens > core::kMaxLabelLen) return kFallback;
   label_off[labels] = static_cast<std::uint8_t>(pos);
   const std::size_t qname_len = pos + 1;
   const std::size_t t = core::kHeaderSize + qname_len;
@@ -236,14 +239,20 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   std::array<zones::DnSet::Match, zones::FastZone::kMaxDatasets> dn_matches;
   bool listed = false;  // some dataset has records to write
   bool exists = false;  // some dataset knows the name (the general path's `found`)
+  // The first dataset outside the loops: most zones have one (a fast zone has at least one).
   if (fz.kind == zones::FastZone::Kind::kIp4Set) {
-    for (std::size_t i = 0; i < fz.count; ++i) {
+    ip4_sets[0] = static_cast<const zones::Ip4Set*>(fz.datasets[0])->find(addr);
+    listed = ip4_sets[0] != zones::Ip4Set::kNotListed;
+    for (std::size_t i = 1; i < fz.count; ++i) {
       ip4_sets[i] = static_cast<const zones::Ip4Set*>(fz.datasets[i])->find(addr);
       listed |= ip4_sets[i] != zones::Ip4Set::kNotListed;
     }
     exists = listed;  // an ip4set knows a full address only when it lists it
   } else {
-    for (std::size_t i = 0; i < fz.count; ++i) {
+    dn_matches[0] = static_cast<const zones::DnSet*>(fz.datasets[0])->match(rname, rel);
+    listed = dn_matches[0].id != zones::NameIndex::kNone;
+    exists = dn_matches[0].exists;
+    for (std::size_t i = 1; i < fz.count; ++i) {
       dn_matches[i] = static_cast<const zones::DnSet*>(fz.datasets[i])->match(rname, rel);
       listed |= dn_matches[i].id != zones::NameIndex::kNone;
       exists |= dn_matches[i].exists;

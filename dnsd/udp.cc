@@ -116,6 +116,13 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
   ctx_.stats.udp_batches.add();
   ctx_.stats.udp_received.add(n);
   std::size_t out = 0;  // replies queued in out_msgs_[0, out)
+  // What stays fixed for the batch, in locals: answer() is an opaque call, after which
+  // the compiler would load each of these again for every datagram.
+  const zones::Snapshot& snapshot = *ctx_.snapshot;
+  const AnswerConfig& config = *ctx_.answer_config;
+  QueryCounters& counters = *ctx_.counters;
+  const bool log = ctx_.query_log != nullptr;
+  const auto take = ctx_.non_query.take;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t real_len = in_msgs_[i].msg_len;  // MSG_TRUNC: the datagram's own length
     const socklen_t peer_len = peer_length(peers_[i]);
@@ -129,17 +136,18 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
     // query anyway (and the statistics count at most that much).
     const std::span<const std::uint8_t> query(q, real_len < kRecvSlot ? real_len : kRecvSlot);
     const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
-    if (ctx_.non_query.take != nullptr && (q[2] & core::kOpcodeMask) != 0 && real_len > 2 &&
+    if (take != nullptr && (q[2] & core::kOpcodeMask) != 0 && real_len > 2 &&
         real_len <= kRecvSlot &&  // only whole messages are handed off
-        ctx_.non_query.take(ctx_.non_query.arg, ctx_.index, s.fd, query, peer, peer_len)) {
+        take(ctx_.non_query.arg, ctx_.index, s.fd, query, peer, peer_len)) {
       ctx_.stats.udp_handed_off.add();
       continue;
     }
     auto* o = static_cast<std::uint8_t*>(out_iov_[out].iov_base);
     AnswerInfo info;
-    const std::size_t len = answer(*ctx_.snapshot, *ctx_.answer_config, query, std::span(o, kUdpOutSize),
-                                   Transport::kUdp, peer, ctx_.state, &info);
-    ctx_.account(query, info, len, peer);
+    const std::size_t len =
+        answer(snapshot, config, query, std::span(o, kUdpOutSize), Transport::kUdp, peer, ctx_.state, &info);
+    counters.count(info, query.size(), len);  // ctx_.account(), its two halves
+    if (log) ctx_.log(query, info, len, peer);
     if (len == 0) {
       ctx_.stats.udp_dropped.add();
       continue;

@@ -55,7 +55,14 @@ struct WorkerContext {
   void account(std::span<const std::uint8_t> query, const AnswerInfo& info, std::size_t reply_len,
                const sockaddr* peer) noexcept {
     counters->count(info, query.size(), reply_len);
-    if (query_log == nullptr || reply_len == 0 || !info.parsed) return;
+    if (query_log != nullptr) log(query, info, reply_len, peer);
+  }
+
+  /// The query-log half of account(), for callers that count themselves. Requires:
+  /// query_log is set.
+  void log(std::span<const std::uint8_t> query, const AnswerInfo& info, std::size_t reply_len,
+           const sockaddr* peer) noexcept {
+    if (reply_len == 0 || !info.parsed) return;
     LogEntry e;
     e.time = std::time(nullptr);
     e.peer = peer;
