@@ -3,7 +3,7 @@
 
   compare_replies.py OLD_FASTRBLD NEW_FASTRBLD DATA_DIR [COUNT] [CONFIG]
 
-Starts each binary in turn (`-n --workers 1`, 127.0.0.1, the data of bench/e2e/gen_data.py:
+Starts each binary in turn (`-n --db TMP --workers 1`, 127.0.0.1, the data of bench/e2e/gen_data.py:
 CONFIG mix (default: bl1.example ip4set + dbl.example dnset) or ip6 (bl6.example ip6trie,
 with the mix's zones beside it)) and sends it the same queries one at a time: the
 first COUNT (default 30000) names of q-mix.txt (q-ip6.txt), every seventh also with EDNS (OPT, 1232
@@ -17,10 +17,12 @@ Exit status 1 if any reply differs. Python 3 stdlib only.
 """
 import os
 import random
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 TYPES = {"A": 1, "NS": 2, "SOA": 6, "MX": 15, "TXT": 16, "AAAA": 28, "ANY": 255}
@@ -96,7 +98,11 @@ def run(binary, data, packets, config):
     specs = [f"bl1.example:ip4set:{data}/ip4-small.txt", f"dbl.example:dnset:{data}/dn.txt"]
     if config == "ip6":
         specs.append(f"bl6.example:ip6trie:{data}/ip6.txt")
-    proc = subprocess.Popen([binary, "-n", "--workers", "1", "-b", f"127.0.0.1/{port}"] + specs,
+    # A store of its own (--db works with builds from before the default store): never the
+    # default state directory (/var/lib/fastrbl when run as root).
+    db = tempfile.mkdtemp(prefix="fastrbl-cmp-db-")
+    os.chmod(db, 0o777)  # started as root, fastrbld serves as rbldns
+    proc = subprocess.Popen([binary, "-n", "--db", db, "--workers", "1", "-b", f"127.0.0.1/{port}"] + specs,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -126,6 +132,7 @@ def run(binary, data, packets, config):
     finally:
         proc.terminate()
         proc.wait()
+        shutil.rmtree(db, ignore_errors=True)
 
 
 def main():
