@@ -1,5 +1,6 @@
 #include "dnsd/query.h"
 
+#include "core/bytes.h"
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
 #include "zones/answer_sink.h"
@@ -115,24 +116,6 @@ constexpr std::size_t kFallback = ~std::size_t{0};
 // QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
 constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
 
-// a[0, n) == b[0, n) (zone names are short: inline compares beat a memcmp call).
-bool same_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
-  std::uint64_t x = 0, y = 0;
-  if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-  for (std::size_t i = 0; i + 8 < n; i += 8) {
-    std::memcpy(&x, a + i, 8);
-    std::memcpy(&y, b + i, 8);
-    if (x != y) return false;
-  }
-  std::memcpy(&x, a + n - 8, 8);  // the last 8 bytes (overlapping the loop's)
-  std::memcpy(&y, b + n - 8, 8);
-  return x == y;
-}
-
 // a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
 bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
   std::uint64_t x = 0, y = 0;
@@ -216,7 +199,7 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
     const zones::FastZone& z = zones[zi];
     if (z.labels > labels) continue;
     const std::size_t off = label_off[labels - z.labels];
-    if (qname_len - off == z.size && same_bytes(lname.data() + off, z.name, z.size)) break;
+    if (qname_len - off == z.size && core::same_bytes(lname.data() + off, z.name, z.size)) break;
   }
   if (zi == zones.size()) return kFallback;
   const zones::FastZone& fz = zones[zi];

@@ -1,5 +1,6 @@
 #include "zones/snapshot.h"
 
+#include "core/bytes.h"
 #include "zones/dnset.h"
 #include "zones/ip4set.h"
 #include "zones/zone_records.h"
@@ -40,29 +41,6 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
   }
 }
 
-namespace {
-
-// a[0, n) == b[0, n), eight bytes at a time (inline: zone names are short, a call to
-// memcmp costs more than the comparison).
-bool same_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
-  if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-  std::uint64_t x = 0, y = 0;
-  for (std::size_t i = 0; i + 8 < n; i += 8) {
-    std::memcpy(&x, a + i, 8);
-    std::memcpy(&y, b + i, 8);
-    if (x != y) return false;
-  }
-  std::memcpy(&x, a + n - 8, 8);  // the last 8 bytes (overlapping the loop's)
-  std::memcpy(&y, b + n - 8, 8);
-  return x == y;
-}
-
-}  // namespace
-
 const Zone* Snapshot::find_zone(const core::ParsedQuery& q, std::size_t* index) const noexcept {
   for (std::size_t i = 0; i < zones_.size(); ++i) {
     const Zone& z = zones_[i];
@@ -70,7 +48,7 @@ const Zone* Snapshot::find_zone(const core::ParsedQuery& q, std::size_t* index) 
     if (zl > q.label_count) continue;
     const std::size_t off = q.label_off[q.label_count - zl];
     if (q.qname_len - off != z.name.size()) continue;
-    if (!same_bytes(q.lname.data() + off, z.name.data(), z.name.size())) continue;
+    if (!core::same_bytes(q.lname.data() + off, z.name.data(), z.name.size())) continue;
     *index = i;
     return &z;
   }

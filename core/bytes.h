@@ -1,0 +1,29 @@
+#pragma once
+// Small byte helpers for the query path, inline because the lengths are short (zone names):
+// a call to memcmp costs more than the comparison itself.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace fastrbl::core {
+
+/// a[0, n) == b[0, n), eight bytes at a time (the last eight overlapping the loop's).
+inline bool same_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  std::uint64_t x = 0, y = 0;
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a + n - 8, 8);
+  std::memcpy(&y, b + n - 8, 8);
+  return x == y;
+}
+
+}  // namespace fastrbl::core
