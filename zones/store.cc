@@ -229,12 +229,34 @@ core::Result<std::shared_ptr<Store>> Store::open(const Options& options) {
     const std::uint32_t bom = r.u32();
     if (r.failed() || name != kSchemaName)
       return core::Status::error("LMDB store " + options.dir + " is not a fastrbl store (no schema record)");
-    if (version != kStoreSchemaVersion || image_format != kImageFormat)
+    // Images are derived data: those of an older image format (an older build) are
+    // dropped and compiled again, keeping the feed tables, which are not derived. A newer
+    // format, another schema, or a read-only open is refused and left untouched.
+    const bool older_images = version == kStoreSchemaVersion && image_format < kImageFormat &&
+                              bom == kByteOrderMark && !options.read_only;
+    if (older_images) {
+      MDB_stat st{};
+      const std::size_t dropped = ::mdb_stat(txn.txn, images, &st) == 0 ? st.ms_entries : 0;
+      rc = ::mdb_drop(txn.txn, images, 0);
+      if (rc != 0)
+        return lmdb_error("dropping the images of image format " + std::to_string(image_format), rc);
+      MDB_val ck = val_of(kCurrentKey);
+      rc = ::mdb_del(txn.txn, meta, &ck, nullptr);
+      if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("removing the generation record", rc);
+      MDB_val nv = val_of(want);
+      rc = ::mdb_put(txn.txn, meta, &k, &nv, 0);
+      if (rc != 0) return lmdb_error("writing the schema record", rc);
+      core::log_message(core::LogLevel::kInfo,
+                        "LMDB store %s: image format %u was written by an older fastrbl: %zu image(s) "
+                        "dropped, the datasets are compiled again (feed entries kept)",
+                        options.dir.c_str(), static_cast<unsigned>(image_format), dropped);
+    } else if (version != kStoreSchemaVersion || image_format != kImageFormat) {
       return core::Status::error(
           "LMDB store " + options.dir + " has schema version " + std::to_string(version) + " (image format " +
           std::to_string(image_format) + "); this fastrbl uses schema version " +
           std::to_string(kStoreSchemaVersion) + " (image format " + std::to_string(kImageFormat) +
           "): recompile into a new directory (fastrblctl compile --db DIR) or remove this one");
+    }
     if (bom != kByteOrderMark)
       return core::Status::error("LMDB store " + options.dir +
                                  " was written on a machine of another byte order");

@@ -243,6 +243,102 @@ TEST_CASE("store: another schema version is refused with a clear message", "[sto
   }
 }
 
+namespace {
+
+// Rewrites the schema record of the store in `db` with another image format, and puts one
+// record into feed_meta (the feed tables are not derived data and must survive).
+void set_image_format(const std::string& db, std::uint32_t format) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 8);
+  REQUIRE(mdb_env_open(env, db.c_str(), 0, 0640) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi meta = 0, feed_meta = 0;
+  REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+  REQUIRE(mdb_dbi_open(txn, "feed_meta", 0, &feed_meta) == 0);
+  zones::ByteWriter w;
+  w.str("fastrbl-lmdb");
+  w.u32(zones::kStoreSchemaVersion);
+  w.u32(format);
+  w.u32(0x01020304);
+  std::string key = "schema", fkey = "feed:kept", fval = "provenance";
+  MDB_val k{key.size(), key.data()};
+  MDB_val v{w.bytes().size(), const_cast<std::uint8_t*>(w.bytes().data())};
+  REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+  MDB_val fk{fkey.size(), fkey.data()}, fv{fval.size(), fval.data()};
+  REQUIRE(mdb_put(txn, feed_meta, &fk, &fv, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+bool feed_record_kept(const zones::Store& store) {
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(store.env(), nullptr, MDB_RDONLY, &txn) == 0);
+  std::string fkey = "feed:kept";
+  MDB_val fk{fkey.size(), fkey.data()}, fv{};
+  const bool kept = mdb_get(txn, store.feed_meta_dbi(), &fk, &fv) == 0 &&
+                    std::string_view(static_cast<const char*>(fv.mv_data), fv.mv_size) == "provenance";
+  mdb_txn_abort(txn);
+  return kept;
+}
+
+}  // namespace
+
+TEST_CASE("store: images of an older image format are dropped and compiled again, feed tables kept",
+          "[store]") {
+  testing::LoadedZone l = testing::load_files("bl", "ip4set", {{"f", big_ip4set(11, 500)}});
+  const zones::Dataset& ds = *l.snap->zones().at(0).datasets.at(0);
+  TempDir dir;
+  const std::string db = dir.file("db");
+  {
+    auto store = open_store(db);
+    std::vector<zones::DatasetToCommit> c;
+    c.push_back(to_commit(ds));
+    REQUIRE(store->commit(std::move(c)).is_ok());
+  }
+  set_image_format(db, zones::kImageFormat - 1);
+
+  // A read-only open (fastrblctl dump, stats) refuses and changes nothing.
+  auto ro = zones::Store::open({.dir = db, .read_only = true});
+  REQUIRE_FALSE(ro.is_ok());
+  CHECK(std::string(ro.status().message())
+            .find("(image format " + std::to_string(zones::kImageFormat - 1) + "); this fastrbl uses") !=
+        std::string::npos);
+
+  // A writable open drops the images and the generation record, keeps the feed tables.
+  auto store = open_store(db);
+  auto cur = store->current();
+  REQUIRE(cur.is_ok());
+  CHECK_FALSE(cur.value().has_value());
+  CHECK(feed_record_kept(*store));
+  std::vector<zones::DatasetToCommit> c;
+  c.push_back(to_commit(ds));
+  auto rec = store->commit(std::move(c));
+  REQUIRE(rec.is_ok());
+  CHECK(rec.value().generation == 1);
+  auto gen = store->open_generation();
+  REQUIRE(gen.is_ok());
+  CHECK(gen.value()->open_dataset(gen.value()->record().datasets.at(0)).is_ok());
+  store.reset();
+  gen.value().reset();
+  CHECK(open_store(db)->current().value().has_value());  // the rewritten schema is accepted
+}
+
+TEST_CASE("store: a newer image format is refused and left untouched", "[store]") {
+  TempDir dir;
+  const std::string db = dir.file("db");
+  open_store(db);
+  set_image_format(db, zones::kImageFormat + 1);
+  auto s = zones::Store::open({db});
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(std::string(s.status().message())
+            .find("(image format " + std::to_string(zones::kImageFormat + 1) + "); this fastrbl uses") !=
+        std::string::npos);
+  auto again = zones::Store::open({db});  // still refused: nothing was rewritten
+  CHECK_FALSE(again.is_ok());
+}
+
 TEST_CASE("store: a read-only open of a missing or empty store says so", "[store]") {
   TempDir dir;
   zones::Store::Options o;
