@@ -8,22 +8,29 @@
 
 namespace fastrbl::core {
 
-/// a[0, n) == b[0, n), eight bytes at a time (the last eight overlapping the loop's).
-inline bool same_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+/// fold(a[0, n)) == b[0, n), eight bytes at a time (the last eight overlapping the loop's).
+/// `fold` maps a byte and a word of eight bytes alike (identity, or a lowercase).
+template <class Fold>
+inline bool equal_folded(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, Fold fold) noexcept {
   if (n < 8) {
     for (std::size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
+      if (fold(a[i]) != b[i]) return false;
     return true;
   }
   std::uint64_t x = 0, y = 0;
   for (std::size_t i = 0; i + 8 < n; i += 8) {
     std::memcpy(&x, a + i, 8);
     std::memcpy(&y, b + i, 8);
-    if (x != y) return false;
+    if (fold(x) != y) return false;
   }
   std::memcpy(&x, a + n - 8, 8);
   std::memcpy(&y, b + n - 8, 8);
-  return x == y;
+  return fold(x) == y;
+}
+
+/// a[0, n) == b[0, n).
+inline bool same_bytes(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+  return equal_folded(a, b, n, [](auto v) { return v; });
 }
 
 }  // namespace fastrbl::core

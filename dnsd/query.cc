@@ -118,20 +118,11 @@ constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
 
 // a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
 bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
-  std::uint64_t x = 0, y = 0;
-  if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (core::lower(a[i]) != b[i]) return false;
-    return true;
-  }
-  for (std::size_t i = 0; i + 8 < n; i += 8) {
-    std::memcpy(&x, a + i, 8);
-    std::memcpy(&y, b + i, 8);
-    if (core::detail::lower8(x) != y) return false;
-  }
-  std::memcpy(&x, a + n - 8, 8);  // the last 8 bytes (overlapping the loop's)
-  std::memcpy(&y, b + n - 8, 8);
-  return core::detail::lower8(x) == y;
+  struct Lower {
+    std::uint8_t operator()(std::uint8_t c) const noexcept { return core::lower(c); }
+    std::uint64_t operator()(std::uint64_t w) const noexcept { return core::detail::lower8(w); }
+  };
+  return core::equal_folded(a, b, n, Lower{});
 }
 
 // A label of 1-3 decimal digits with value <= 255 (leading zeros allowed), as
