@@ -102,6 +102,28 @@ std::string_view peer_text(const sockaddr* peer, std::span<char, INET6_ADDRSTRLE
   return r == nullptr ? std::string_view{} : std::string_view(r);
 }
 
+// The authority section after the answer records, as rbldnsd writes it: the SOA for
+// NXDOMAIN (not `found`) and NODATA, the NS set (with glue when it fits) for a positive
+// answer unless lazy. Returns the rcode. Both paths call it when no answer record overflowed.
+Rcode write_authority(ResponseWriter& w, const zones::Zone& zone, const zones::ApexPosition& owner,
+                      bool found, const AnswerConfig& config, WorkerState& state) noexcept {
+  w.set_section(Section::kAuthority);
+  if (!found) {
+    if (zone.soa) zones::add_soa(w, zone, owner, true);
+    return Rcode::kNxDomain;
+  }
+  if (w.count(Section::kAnswer) == 0) {  // NODATA
+    if (zone.soa) zones::add_soa(w, zone, owner, true);
+  } else if (!config.lazy && !zone.ns.empty()) {
+    const std::uint32_t first = state.ns_rotation++;
+    if (!zones::add_ns_set(w, zone, owner, first, true)) {
+      w.set_section(Section::kAuthority);
+      zones::add_ns_set(w, zone, owner, first, false);
+    }
+  }
+  return Rcode::kNoError;
+}
+
 // ---------------------------------------------------------------------------------------
 // The fast path: the common query (a plain QUERY for A or TXT, class IN, no EDNS or other
 // records, under a zone served by ip4set or dnset datasets alone, below its apex, a
@@ -290,20 +312,8 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   if (sink.overflow()) {  // as the general path: TC rather than a silently dropped record
     h[2] |= core::kFlagTC;
   } else {
-    w.set_section(Section::kAuthority);
-    if (!exists) {
-      rcode = Rcode::kNxDomain;
-      h[3] = static_cast<std::uint8_t>(rcode);
-      if (zone.soa) zones::add_soa(w, zone, owner, true);
-    } else if (w.count(Section::kAnswer) == 0) {  // NODATA
-      if (zone.soa) zones::add_soa(w, zone, owner, true);
-    } else if (!config.lazy && !zone.ns.empty()) {
-      const std::uint32_t first = state.ns_rotation++;
-      if (!zones::add_ns_set(w, zone, owner, first, true)) {
-        w.set_section(Section::kAuthority);
-        zones::add_ns_set(w, zone, owner, first, false);
-      }
-    }
+    rcode = write_authority(w, zone, owner, exists, config, state);
+    h[3] = static_cast<std::uint8_t>(rcode);
   }
   info->rcode = rcode;
   info->ancount = w.count(Section::kAnswer);
@@ -466,19 +476,7 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
     return reply.finish();
   }
 
-  w.set_section(Section::kAuthority);
-  if (!found) {
-    reply.set_rcode(Rcode::kNxDomain);
-    if (zone->soa) zones::add_soa(w, *zone, owner, true);
-  } else if (w.count(Section::kAnswer) == 0) {  // NODATA
-    if (zone->soa) zones::add_soa(w, *zone, owner, true);
-  } else if (!config.lazy && !zone->ns.empty()) {
-    const std::uint32_t first = state.ns_rotation++;
-    if (!zones::add_ns_set(w, *zone, owner, first, true)) {
-      w.set_section(Section::kAuthority);
-      zones::add_ns_set(w, *zone, owner, first, false);
-    }
-  }
+  reply.set_rcode(write_authority(w, *zone, owner, found, config, state));
   return reply.finish();
 }
 
