@@ -5,13 +5,19 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 namespace fastrbl::dnsd {
 
 namespace {
 
-socklen_t peer_length(const sockaddr_storage& sa) noexcept {
+// The length of a peer address of socket `fd`: every datagram it receives comes from its
+// own family (IPv4-mapped addresses on an IPv6 socket are sockaddr_in6). 0: neither.
+socklen_t peer_length(int fd) noexcept {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return 0;
   if (sa.ss_family == AF_INET) return sizeof(sockaddr_in);
   if (sa.ss_family == AF_INET6) return sizeof(sockaddr_in6);
   return 0;
@@ -37,75 +43,46 @@ UdpIo::UdpIo(WorkerContext& ctx)
   }
 }
 
-UdpIo::~UdpIo() {
-  for (auto& s : sockets_)
-    if (s->fd >= 0 && s->poll.loop == nullptr) ::close(s->fd);  // never watched
-}
+UdpIo::~UdpIo() { close(); }
 
-core::Status UdpIo::start(const std::vector<int>& fds) {
+core::Status UdpIo::start(const std::vector<int>& fds, int epfd) {
+  for (int fd : fds) sockets_.push_back({fd, peer_length(fd)});  // owned from here on
   for (std::size_t i = 0; i < fds.size(); ++i) {
-    auto s = std::make_unique<Socket>();
-    s->io = this;
-    s->fd = fds[i];
-    Socket* raw = s.get();
-    sockets_.push_back(std::move(s));
-    const int fl = ::fcntl(raw->fd, F_GETFL);
-    if (fl < 0 || ::fcntl(raw->fd, F_SETFL, fl | O_NONBLOCK) != 0) {
-      const int e = errno;
-      for (std::size_t j = i + 1; j < fds.size(); ++j) ::close(fds[j]);
-      return core::Status::error(std::string("fcntl(O_NONBLOCK) on a UDP socket: ") + std::strerror(e));
-    }
-    int err = uv_poll_init_socket(ctx_.loop, &raw->poll, raw->fd);
-    if (err != 0) {
-      raw->poll.loop = nullptr;
-      for (std::size_t j = i + 1; j < fds.size(); ++j) ::close(fds[j]);
-      return core::Status::error(std::string("uv_poll_init_socket: ") + uv_strerror(err));
-    }
-    raw->poll.data = raw;
-    err = uv_poll_start(&raw->poll, UV_READABLE, on_poll);
-    if (err != 0) {
-      for (std::size_t j = i + 1; j < fds.size(); ++j) ::close(fds[j]);
-      return core::Status::error(std::string("uv_poll_start: ") + uv_strerror(err));
-    }
+    if (sockets_[i].peer_len == 0) return core::Status::error("a UDP socket of neither IPv4 nor IPv6");
+    const int fl = ::fcntl(fds[i], F_GETFL);
+    if (fl < 0 || ::fcntl(fds[i], F_SETFL, fl | O_NONBLOCK) != 0)
+      return core::Status::error(std::string("fcntl(O_NONBLOCK) on a UDP socket: ") + std::strerror(errno));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = i;
+    if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fds[i], &ev) != 0)
+      return core::Status::error(std::string("epoll_ctl on a UDP socket: ") + std::strerror(errno));
   }
   return core::Status::ok();
 }
 
 void UdpIo::close() noexcept {
   if (ctx_.query_log) ctx_.query_log->end_batch();
-  for (auto& s : sockets_) {
-    uv_handle_t* h = reinterpret_cast<uv_handle_t*>(&s->poll);  // libuv's handle "base class"
-    if (h->loop == nullptr || uv_is_closing(h)) continue;
-    uv_poll_stop(&s->poll);
-    uv_close(h, on_closed);
+  for (Socket& s : sockets_) {
+    if (s.fd >= 0) ::close(s.fd);
+    s.fd = -1;
   }
 }
 
-void UdpIo::on_closed(uv_handle_t* handle) noexcept {
-  auto* s = static_cast<Socket*>(handle->data);
-  if (s->fd >= 0) ::close(s->fd);
-  s->fd = -1;
-}
-
-void UdpIo::on_poll(uv_poll_t* handle, int status, int events) noexcept {
-  const auto* s = static_cast<const Socket*>(handle->data);
-  if (status < 0) {
-    s->io->ctx_.stats.udp_recv_errors.add();
-    return;
-  }
-  if ((events & UV_READABLE) != 0) s->io->on_readable(*s);
-}
-
-void UdpIo::on_readable(const Socket& s) noexcept {
+void UdpIo::on_readable(std::uint64_t index) noexcept {
+  if (index >= sockets_.size() || sockets_[index].fd < 0) return;
+  const Socket& s = sockets_[index];
   for (std::size_t b = 0; b < kMaxBatchesPerWake; ++b)
     if (batch(s) < kBatch) break;
   if (ctx_.query_log) ctx_.query_log->end_batch();
 }
 
 std::size_t UdpIo::batch(const Socket& s) noexcept {
+  const int fd = s.fd;
+  const socklen_t peer_len = s.peer_len;
   int r;
   do {
-    r = ::recvmmsg(s.fd, in_msgs_.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    r = ::recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
   } while (r < 0 && errno == EINTR);
   if (r <= 0) {
     if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ctx_.stats.udp_recv_errors.add();
@@ -124,10 +101,9 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
   const bool log = ctx_.query_log != nullptr;
   const auto take = ctx_.non_query.take;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t real_len = in_msgs_[i].msg_len;  // MSG_TRUNC: the datagram's own length
-    const socklen_t peer_len = peer_length(peers_[i]);
+    const std::size_t real_len = in_msgs_[i].msg_len;            // MSG_TRUNC: the datagram's own length
     in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // for the next batch
-    if (real_len == 0 || peer_len == 0) {
+    if (real_len == 0) {
       ctx_.stats.udp_dropped.add();
       continue;
     }
@@ -138,7 +114,7 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
     const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
     if (take != nullptr && (q[2] & core::kOpcodeMask) != 0 && real_len > 2 &&
         real_len <= kRecvSlot &&  // only whole messages are handed off
-        take(ctx_.non_query.arg, ctx_.index, s.fd, query, peer, peer_len)) {
+        take(ctx_.non_query.arg, ctx_.index, fd, query, peer, peer_len)) {
       ctx_.stats.udp_handed_off.add();
       continue;
     }
@@ -158,7 +134,7 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
     h.msg_namelen = peer_len;
     ++out;
   }
-  if (out > 0) send(s.fd, out);
+  if (out > 0) send(fd, out);
   return n;
 }
 

@@ -2,16 +2,18 @@
 // UdpIo: one worker's UDP sockets, read with recvmmsg in batches and answered with one
 // sendmmsg per batch (DESIGN.md, the query path).
 //
-// Our own loop rather than libuv's uv_udp_recv (one callback per datagram, one alloc
-// callback per read): each non-blocking socket is watched by a uv_poll_t on the worker's
-// loop. When it turns readable, on_readable() drains it: recvmmsg() of up to kBatch
-// datagrams into fixed slots, answer() of each straight into the matching output slot,
-// then one sendmmsg() for the batch; again while a batch came back full, up to
-// kMaxBatchesPerWake batches, so that TCP and the wake-up handle get their turn (the poll
-// is level-triggered: what is left makes the socket readable again on the next loop
-// turn). A short batch ends the drain without a further recvmmsg that would only say
-// EAGAIN. The snapshot is adopted once per batch (snapshot_holder.h). A short send or
-// EAGAIN is retried once; what still does not go is dropped and counted.
+// Our own reads rather than libuv's uv_udp_recv (one callback per datagram, one alloc
+// callback per read), and not watched by libuv at all: each non-blocking socket is in the
+// worker's own epoll set (worker.h: the worker waits on its UDP sockets and on libuv's
+// backend descriptor, and runs libuv's loop only when that has something to do, so that a
+// datagram costs no turn of libuv's loop). When a socket turns readable, the worker calls
+// on_readable(), which drains it: recvmmsg() of up to kBatch datagrams into fixed slots,
+// answer() of each straight into the matching output slot, then one sendmmsg() for the
+// batch; again while a batch came back full, up to kMaxBatchesPerWake batches, so that TCP
+// and the wake-up handle get their turn (the epoll registration is level-triggered: what
+// is left makes the socket readable again on the next wait). A short batch ends the drain without a further
+// recvmmsg that would only say EAGAIN. The snapshot is adopted once per batch (snapshot_holder.h). A short
+// send or EAGAIN is retried once; what still does not go is dropped and counted.
 //
 // Sizes: a slot holds kMaxEdnsPayload (4096) bytes: answer() reads only the first
 // kMaxQuerySize (2048) of a query (as rbldnsd), and a message handed off whole (below)
@@ -33,8 +35,6 @@
 #include "core/status.h"
 #include "dnsd/worker_context.h"
 
-#include <uv.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -55,31 +55,30 @@ class UdpIo {
   UdpIo(const UdpIo&) = delete;
   UdpIo& operator=(const UdpIo&) = delete;
 
-  /// Makes each descriptor non-blocking and watches it on ctx.loop. Takes ownership of
-  /// every descriptor, also on failure. Call once, before the loop runs.
-  core::Status start(const std::vector<int>& fds);
-  /// Stops watching and closes the handles (completed by the loop) and the descriptors.
+  /// Makes each descriptor non-blocking and adds it to the epoll set `epfd` (level-
+  /// triggered, readable), its event data being its index in `fds`. Takes ownership of
+  /// every descriptor, also on failure. Call once, before the worker's thread runs.
+  core::Status start(const std::vector<int>& fds, int epfd);
+  /// Closes the descriptors (which takes them out of the epoll set). Idempotent.
   void close() noexcept;
+  /// Socket `index` (its event data) is readable: drains it as described above.
+  void on_readable(std::uint64_t index) noexcept;
   /// True once started: every socket is read with recvmmsg (always, on Linux).
   bool using_recvmmsg() const noexcept { return !sockets_.empty(); }
 
  private:
   struct Socket {
-    uv_poll_t poll;
-    UdpIo* io = nullptr;
-    int fd = -1;
+    int fd = -1;             // -1 once closed
+    socklen_t peer_len = 0;  // the length of every peer address: the socket's family's
   };
 
-  static void on_poll(uv_poll_t* handle, int status, int events) noexcept;
-  static void on_closed(uv_handle_t* handle) noexcept;
-  void on_readable(const Socket& s) noexcept;
-  /// Receives one batch, answers it and sends the replies; returns the datagrams read
-  /// (0: nothing waiting or an error).
+  /// Receives one batch from `s`, answers it and sends the replies; returns the
+  /// datagrams read (0: nothing waiting or an error).
   std::size_t batch(const Socket& s) noexcept;
   void send(int fd, std::size_t count) noexcept;
 
   WorkerContext& ctx_;
-  std::vector<std::unique_ptr<Socket>> sockets_;
+  std::vector<Socket> sockets_;
   std::unique_ptr<std::uint8_t[]> in_;   // kBatch * kRecvSlot
   std::unique_ptr<std::uint8_t[]> out_;  // kBatch * kUdpOutSize
   std::array<sockaddr_storage, kBatch> peers_{};

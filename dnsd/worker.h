@@ -5,14 +5,16 @@
 //
 // Life cycle: construct and init() on the main thread (the loop and every handle are set
 // up there, so socket errors surface before any thread runs), then start() the thread,
-// which adopts the current snapshot and runs the loop. wake() makes the worker check for
-// a newer snapshot even when no packet arrives; request_stop() makes it close all its
-// handles, after which the loop ends and the thread reports worker_exited() to the
-// SnapshotHolder. join() waits for that. With a query log, a timer writes the worker's
-// log buffer out every second; request_log_flush() (SIGHUP) and the thread's end do too.
-// Ownership: the Worker owns its loop, handles and buffers; it borrows the AnswerConfig
-// and the SnapshotHolder, which must outlive it. Thread safety: wake(), request_stop()
-// and stats() may be called from any thread; everything else from the main thread.
+// which adopts the current snapshot and serves: it waits in its own epoll set on its UDP
+// sockets and on libuv's backend descriptor, answers datagrams straight from that wait
+// (UdpIo), and runs a turn of libuv's loop (TCP, wake-ups, timers) only when the loop has
+// something to do — a libuv turn costs more instructions than answering a query. wake() makes the worker
+// check for a newer snapshot even when no packet arrives; request_stop() makes it close all its handles,
+// after which the loop ends and the thread reports worker_exited() to the SnapshotHolder. join() waits for
+// that. With a query log, a timer writes the worker's log buffer out every second; request_log_flush()
+// (SIGHUP) and the thread's end do too. Ownership: the Worker owns its loop, handles and buffers; it borrows
+// the AnswerConfig and the SnapshotHolder, which must outlive it. Thread safety: wake(), request_stop() and
+// stats() may be called from any thread; everything else from the main thread.
 
 #include "core/status.h"
 #include "dnsd/worker_context.h"
@@ -86,11 +88,13 @@ class Worker {
   static void on_log_timer(uv_timer_t* timer) noexcept;
   void close_handles() noexcept;
   void run() noexcept;
+  void serve() noexcept;
   void drain_loop() noexcept;
 
   WorkerContext ctx_;
   uv_loop_t loop_{};
   bool loop_ready_ = false;
+  int epfd_ = -1;  // the worker's own wait: its UDP sockets and loop_'s backend descriptor
   uv_async_t async_{};
   uv_timer_t log_timer_{};  // flushes the query log buffer every second
   std::unique_ptr<UdpIo> udp_;

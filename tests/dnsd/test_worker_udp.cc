@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include <optional>
 #include <poll.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -170,4 +172,85 @@ TEST_CASE("worker udp: batches answered, non-QUERY messages handed off or answer
   worker.request_stop();
   worker.join();
   ::close(client);
+}
+
+// The worker waits on its own epoll set and runs libuv's loop only when the loop has
+// something to do (worker.h): under a steady UDP load, which keeps that wait from ever
+// timing out, libuv's timers must still fire (the TCP idle timeout) and a TCP connection
+// accepted meanwhile must be read (its watcher is added by the next turn of the loop).
+TEST_CASE("worker udp: under a steady UDP load TCP is served and libuv's timers fire") {
+  dnsd::SnapshotHolder holder(1);
+  holder.publish(std::make_shared<const zones::Snapshot>(std::vector<zones::Zone>{}, 1));
+  const dnsd::AnswerConfig config;
+  dnsd::WorkerLimits limits;
+  limits.tcp_idle_timeout = 1;  // seconds
+  dnsd::Worker worker(0, config, holder, limits);
+  sockaddr_in server{};
+  const int server_fd = udp_socket(&server);
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in tcp_addr{};
+  tcp_addr.sin_family = AF_INET;
+  tcp_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&tcp_addr), sizeof tcp_addr) == 0);
+  socklen_t len = sizeof tcp_addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&tcp_addr), &len) == 0);
+  REQUIRE(::listen(listener, 16) == 0);
+  REQUIRE(worker.init({server_fd}, {listener}).is_ok());
+  REQUIRE(worker.start().is_ok());
+
+  // The load: a query every 200 µs from another thread, replies drained as they come.
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> answered{0};
+  std::thread load([&] {
+    sockaddr_in client_addr{};
+    const int client = udp_socket(&client_addr);
+    Bytes b(512);
+    for (std::uint16_t id = 0; !done.load(); ++id) {
+      const Bytes m = message(id, 0);
+      ::sendto(client, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&server), sizeof server);
+      while (::recv(client, b.data(), b.size(), MSG_DONTWAIT) > 0) answered.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    ::close(client);
+  });
+  const auto connect_tcp = [&] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&tcp_addr), sizeof tcp_addr) == 0);
+    return fd;
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the load is running
+
+  // A query over a connection made during the load is answered.
+  const int tcp = connect_tcp();
+  Bytes framed = message(7, 0);
+  framed.insert(framed.begin(), {0, static_cast<std::uint8_t>(framed.size())});
+  REQUIRE(::send(tcp, framed.data(), framed.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(framed.size()));
+  std::optional<Bytes> reply = receive(tcp, 3000);
+  REQUIRE(reply.has_value());
+  REQUIRE(reply->size() >= 14);
+  CHECK((*reply)[3] == 7);  // the id, after the two length bytes
+
+  // An idle connection is closed by the idle timer (1 s, checked on ticks) well within 5 s.
+  const int idle = connect_tcp();
+  const auto start = std::chrono::steady_clock::now();
+  Bytes b(64);
+  bool closed = false;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    pollfd p{idle, POLLIN, 0};
+    if (::poll(&p, 1, 100) == 1) {
+      closed = ::recv(idle, b.data(), b.size(), 0) <= 0;
+      break;
+    }
+  }
+  const std::uint64_t answered_during = answered.load();
+  done.store(true);
+  load.join();
+  CHECK(closed);
+  CHECK(answered_during > 100);  // the load was answered all along
+  worker.request_stop();
+  worker.join();
+  ::close(tcp);
+  ::close(idle);
 }
