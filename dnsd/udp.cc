@@ -1,5 +1,7 @@
 #include "dnsd/udp.h"
 
+#include "dnsd/raw_syscall.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -82,7 +84,7 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
   const socklen_t peer_len = s.peer_len;
   int r;
   do {
-    r = ::recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    r = sys::recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC);
   } while (r < 0 && errno == EINTR);
   if (r <= 0) {
     if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ctx_.stats.udp_recv_errors.add();
@@ -143,7 +145,8 @@ void UdpIo::send(int fd, std::size_t count) noexcept {
   std::size_t sent = 0;
   bool retried = false;
   while (done < count) {
-    const int r = ::sendmmsg(fd, out_msgs_.data() + done, static_cast<unsigned>(count - done), MSG_DONTWAIT);
+    const int r =
+        sys::sendmmsg(fd, out_msgs_.data() + done, static_cast<unsigned>(count - done), MSG_DONTWAIT);
     ctx_.stats.udp_sendmmsg.add();
     if (r > 0) {
       done += static_cast<std::size_t>(r);

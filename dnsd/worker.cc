@@ -1,6 +1,7 @@
 #include "dnsd/worker.h"
 
 #include "core/log.h"
+#include "dnsd/raw_syscall.h"
 #include "dnsd/tcp.h"
 #include "dnsd/udp.h"
 
@@ -162,7 +163,7 @@ void Worker::serve() noexcept {
       const std::uint64_t left = deadline - now;
       timeout = left < 1000000u ? static_cast<int>(left) : 1000000;
     }
-    const int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), timeout);
+    const int n = sys::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), timeout);
     if (n == 0) run_loop = true;  // the deadline (checked again above)
     for (int i = 0; i < n; ++i) {
       if (events[static_cast<std::size_t>(i)].data.u64 == kLoopEvent) {
