@@ -3,11 +3,13 @@
 
 #include "names_test_util.h"
 #include "zones/dnset.h"
+#include "zones/image.h"
 #include "zones/name_hash.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -129,6 +131,118 @@ TEST_CASE("dnset: many random names round-trip", "[dnset]") {
   for (int i = 0; i < 20000; i += 97) CHECK(run(*set, entries[static_cast<std::size_t>(i)].name).found);
   CHECK_FALSE(run(*set, "n.example.org").found);
   CHECK(run(*set, "example").found);  // the common ancestor
+}
+
+// The opened image of `set` (placed as LMDB places it, so served in place); `buf` keeps the bytes.
+std::shared_ptr<const Dataset> reopen(const DnSet& set, std::vector<std::uint8_t>& buf) {
+  auto image = write_image(set);
+  REQUIRE(image.is_ok());
+  buf.assign(image.value().size() + 64, 0);
+  const auto base = reinterpret_cast<std::uintptr_t>(buf.data());
+  const std::size_t pad = (kImageAlignOffset + 32 - base % 32) % 32;
+  std::copy(image.value().begin(), image.value().end(), buf.begin() + static_cast<std::ptrdiff_t>(pad));
+  auto opened = open_image(std::span<const std::uint8_t>(buf.data() + pad, image.value().size()), nullptr);
+  INFO(opened.status().message());
+  REQUIRE(opened.is_ok());
+  return opened.value().dataset;
+}
+
+TEST_CASE("dnset: random exact, wildcard and excluded entries match a model, built and from an image",
+          "[dnset]") {
+  // Names of 1 to 5 labels from a few labels of different lengths, so that queries share
+  // suffixes with entries at every depth and many names (and suffixes) have a length no
+  // entry has, which match() skips without probing. The model is rbldnsd's rule: an exact
+  // entry settles it, else the longest proper suffix with a wildcard entry; an exclusion
+  // means not listed; otherwise every distinct value. Not listed names exist (RFC 8020)
+  // when they are a proper ancestor of a listed name, or a listed wildcard's base or an
+  // ancestor of it.
+  const std::vector<std::string> pool = {"a", "bb", "ccc", "dddd", "x1", "long-label-7"};
+  std::mt19937 gen(99);
+  auto rng = [&gen]() { return static_cast<std::uint32_t>(gen()); };
+  auto random_name = [&](unsigned max_labels) {
+    std::string n;
+    const unsigned labels = 1 + rng() % max_labels;
+    for (unsigned i = 0; i < labels; ++i) n += (i == 0 ? "" : ".") + pool[rng() % pool.size()];
+    return n;
+  };
+  for (int round = 0; round < 6; ++round) {
+    struct Outcome {
+      bool excluded = false;
+      std::set<int> values;
+    };
+    std::map<std::string, Outcome> exact, wild;
+    std::vector<E> entries;
+    const int n = 20 + round * 40;
+    for (int i = 0; i < n; ++i) {
+      const std::string name = random_name(4);
+      const unsigned form = rng() % 3;  // d, *.d, .d
+      const bool excl = rng() % 6 == 0;
+      const int v = static_cast<int>(2 + rng() % 3);
+      const std::string text = (excl ? "!" : "") + std::string(form == 1 ? "*." : form == 2 ? "." : "") + name;
+      entries.push_back({text, static_cast<std::uint8_t>(v), ""});
+      for (auto* m : {form != 1 ? &exact : nullptr, form != 0 ? &wild : nullptr}) {
+        if (m == nullptr) continue;
+        Outcome& o = (*m)[name];
+        if (excl) o.excluded = true;
+        o.values.insert(v);
+      }
+    }
+    auto suffixes = [](const std::string& name) {  // proper suffixes, longest first
+      std::vector<std::string> out;
+      for (std::size_t p = name.find('.'); p != std::string::npos; p = name.find('.', p + 1))
+        out.push_back(name.substr(p + 1));
+      return out;
+    };
+    std::set<std::string> ents;
+    for (const auto& [name, o] : exact)
+      if (!o.excluded)
+        for (const std::string& s : suffixes(name)) ents.insert(s);
+    for (const auto& [name, o] : wild) {
+      if (o.excluded) continue;
+      ents.insert(name);
+      for (const std::string& s : suffixes(name)) ents.insert(s);
+    }
+    auto model = [&](const std::string& q, bool* found) {
+      const Outcome* o = nullptr;
+      if (auto it = exact.find(q); it != exact.end()) {
+        o = &it->second;
+      } else {
+        for (const std::string& s : suffixes(q))
+          if (auto w = wild.find(s); w != wild.end()) {
+            o = &w->second;
+            break;
+          }
+      }
+      Rrs rrs;
+      if (o != nullptr && !o->excluded)
+        for (int v : o->values) rrs.push_back("A 127.0.0." + std::to_string(v) + " 300");
+      *found = !rrs.empty() || ents.count(q) != 0;
+      return rrs;
+    };
+    auto set = make(entries);
+    std::vector<std::uint8_t> buf;
+    const std::shared_ptr<const Dataset> opened = reopen(*set, buf);
+    std::vector<std::string> queries;
+    for (const E& e : entries) {
+      std::string_view t = e.name;
+      while (!t.empty() && (t[0] == '!' || t[0] == '*' || t[0] == '.')) t.remove_prefix(1);
+      queries.emplace_back(t);
+      queries.push_back(pool[rng() % pool.size()] + "." + std::string(t));
+      queries.push_back(random_name(2) + "." + std::string(t));
+    }
+    for (int i = 0; i < 2000; ++i) queries.push_back(random_name(6));
+    for (const std::string& q : queries) {
+      INFO("round " << round << " query " << q);
+      bool found = false;
+      const Rrs want = model(q, &found);
+      for (const Dataset* ds : {static_cast<const Dataset*>(set.get()), opened.get()}) {
+        auto r = run(*ds, q, core::rrtype::kA);
+        std::sort(r.rrs.begin(), r.rrs.end());
+        REQUIRE(r.found == found);
+        REQUIRE(r.rrs == want);
+      }
+    }
+  }
 }
 
 TEST_CASE("NameIndex: insert, find, keys as wire names", "[dnset]") {
