@@ -88,6 +88,11 @@ class DnSet final : public Dataset {
  private:
   friend class DnSetBuilder;
   explicit DnSet(DatasetMeta meta) : Dataset(std::move(meta)) {}
+  // match() past a missing or record-less exact entry: the wildcard probes (kept out of
+  // line so that the exact probe, all most queries need, runs with fewer saved registers).
+  // `ent`: whether the name itself is an empty non-terminal.
+  [[gnu::noinline]] Match match_wild(std::span<const std::uint8_t> name, std::size_t labels,
+                                     bool ent) const noexcept;
 
   struct Node {
     std::uint32_t exact_off = 0, exact_n = 0;  // value ids in value_ids_

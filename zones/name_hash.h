@@ -121,8 +121,13 @@ inline std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashKey
       a = (std::uint64_t{p[0]} << 16) | (std::uint64_t{p[n >> 1]} << 8) | p[n - 1];
     }
   } else {
+    // 16-byte blocks while more than 16 bytes are left: the last block of a query-sized
+    // name (17-32 bytes, the usual case) outside the loop, which it then never enters.
     std::size_t i = n;
-    for (; i > 16; i -= 16, p += 16) seed = detail::mix(load_le64(p) ^ secret, load_le64(p + 8) ^ seed);
+    for (; i > 32; i -= 16, p += 16) seed = detail::mix(load_le64(p) ^ secret, load_le64(p + 8) ^ seed);
+    seed = detail::mix(load_le64(p) ^ secret, load_le64(p + 8) ^ seed);
+    i -= 16;
+    p += 16;
     a = load_le64(p + i - 16);  // the last 16 bytes of the input
     b = load_le64(p + i - 8);
   }
