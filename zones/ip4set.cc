@@ -114,17 +114,18 @@ constexpr std::size_t kBucketLoad = 2;
 bool Ip4Set::build_index(const ImageView* image) {
   const roaring_array_t& ra = listed_->high_low_container;
   const std::size_t n = starts_.size();
-  const bool need_ends = n != 0 && ends_.empty();
-  // container_at_ serves contains(): find() of a set without intervals, and deriving the ends.
-  if (static_cast<std::size_t>(ra.size) >= kIndexMinContainers && (n == 0 || need_ends)) {
+  const bool need_extents = n != 0 && extents_.empty();
+  // container_at_ serves contains(): find() of a set without intervals, and deriving the
+  // extents.
+  if (static_cast<std::size_t>(ra.size) >= kIndexMinContainers && (n == 0 || need_extents)) {
     // Slot h holds the index of the container whose key is h, else 0; query() checks the
     // key, so a 0 for "absent" is exact.
     container_at_.assign(std::size_t{1} << 16, 0);
     for (std::int32_t i = 0; i < ra.size; ++i) container_at_[ra.keys[i]] = static_cast<std::uint16_t>(i);
   }
-  // One walk over the starts: the interval ends (an image: from the bitmap, whose listed
+  // One walk over the starts: the interval extents (an image: from the bitmap, whose listed
   // addresses from a start to the next start are a run from that start) and the buckets.
-  if (need_ends) ends_.resize(n);
+  if (need_extents) extents_.resize(n);
   const bool bucketed = n >= kIndexMinStarts;
   unsigned bits = 16;
   while (bits < kMaxBucketBits && (n >> bits) >= kBucketLoad) ++bits;
@@ -135,13 +136,16 @@ bool Ip4Set::build_index(const ImageView* image) {
   constexpr std::size_t kStretch = kReleaseStretch / sizeof(std::uint32_t);
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t s = starts_[i];
-    if (need_ends) {
+    if (need_extents) {
       const std::uint64_t next = i + 1 < n ? std::uint64_t{starts_[i + 1]} : std::uint64_t{1} << 32;
       if (next <= s || !contains(s)) return false;
-      std::uint32_t e = s;  // the usual single address: its successor is not listed
-      if (std::uint64_t{s} + 1 < next && contains(s + 1))
-        e = static_cast<std::uint32_t>(s + roaring_bitmap_range_cardinality(listed_, s, next) - 1);
-      ends_[i] = e;
+      std::uint64_t ext = 0;  // the usual single address: its successor is not listed
+      if (std::uint64_t{s} + 1 < next && contains(s + 1)) {
+        // Listed addresses in [s, s + kLongExtent] (no further: the extent is capped there).
+        const std::uint64_t end = std::min<std::uint64_t>(next, std::uint64_t{s} + kLongExtent + 1);
+        ext = roaring_bitmap_range_cardinality(listed_, s, end) - 1;
+      }
+      extents_[i] = static_cast<std::uint16_t>(ext);
     }
     // start_bucket_[k]: the first interval whose start's top bits are >= k.
     if (bucketed)
@@ -207,8 +211,17 @@ std::uint32_t Ip4Set::find(std::uint32_t addr) const noexcept {
     }
     k = static_cast<std::size_t>(base - s) + (*base <= addr ? 1 : 0);
   }
-  if (k == 0 || addr > ends_[k - 1]) return kNotListed;
+  if (k == 0) return kNotListed;
+  // Past the interval's extent: not listed, unless the interval is longer than its extent
+  // says (kLongExtent, rare: 65536 addresses or more), when the bitmap knows.
+  const std::uint32_t off = addr - s[k - 1];
+  const std::uint32_t ext = extents_[k - 1];
+  if (off > ext) return ext == kLongExtent ? find_long(addr, k - 1) : kNotListed;
   return interval_set(k - 1);
+}
+
+std::uint32_t Ip4Set::find_long(std::uint32_t addr, std::size_t i) const noexcept {
+  return roaring_bitmap_contains(listed_, addr) ? interval_set(i) : kNotListed;
 }
 
 void Ip4Set::emit(std::uint32_t set, std::uint32_t addr, AnswerSink& out) const noexcept {
@@ -421,7 +434,10 @@ void Ip4Set::dump(DumpWriter& out) const {
     return;
   }
   for (std::size_t i = 0; i < starts_.size(); ++i) {
-    dump_interval(starts_[i], ends_[i], interval_set(i));
+    const std::uint32_t limit =
+        i + 1 < starts_.size() ? starts_[i + 1] - 1 : std::numeric_limits<std::uint32_t>::max();
+    const std::uint32_t last = extents_[i] != kLongExtent ? starts_[i] + extents_[i] : run_end(starts_[i], limit);
+    dump_interval(starts_[i], last, interval_set(i));
   }
 }
 
@@ -445,7 +461,7 @@ std::size_t Ip4Set::memory_bytes() const noexcept {
   n += own_offsets_.capacity() * sizeof(std::uint32_t) + own_members_.capacity() * sizeof(std::uint32_t);
   n += values_.capacity() * sizeof(Value) + pool_.bytes();
   n += container_at_.capacity() * sizeof(std::uint16_t) + start_bucket_.capacity() * sizeof(std::uint32_t) +
-       ends_.capacity() * sizeof(std::uint32_t);
+       extents_.capacity() * sizeof(std::uint16_t);
   return n;
 }
 
@@ -645,7 +661,7 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
   } else {
     const std::size_t nsets = offsets.size() - 1;
     set->own_starts_.reserve(listed.size());
-    set->ends_.reserve(listed.size());
+    set->extents_.reserve(listed.size());
     if (nsets <= 0x100)
       set->own_set8_.reserve(listed.size());
     else if (nsets <= 0x10000)
@@ -654,7 +670,7 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
       set->own_set32_.reserve(listed.size());
     for (const Span& s : listed) {
       set->own_starts_.push_back(s.lo);
-      set->ends_.push_back(s.hi);
+      set->extents_.push_back(static_cast<std::uint16_t>(std::min<std::uint32_t>(s.hi - s.lo, Ip4Set::kLongExtent)));
       if (nsets <= 0x100)
         set->own_set8_.push_back(static_cast<std::uint8_t>(s.res));
       else if (nsets <= 0x10000)

@@ -8,11 +8,11 @@
 // listed", otherwise every distinct value at that level is returned. Ip4SetBuilder applies
 // these rules once, over the whole address space, and produces:
 //   * one CRoaring bitmap of all listed addresses (run-optimised), and
-//   * the listed addresses as sorted disjoint intervals (start and last address), each
-//     mapped to a value set (an interned list of distinct Values); omitted when every
+//   * the listed addresses as sorted disjoint intervals (start, and length capped at 2^16),
+//     each mapped to a value set (an interned list of distinct Values); omitted when every
 //     listed address has the same value set. A lookup searches them alone; the bitmap
-//     answers the lookups of a set without intervals, prefix (empty non-terminal) queries,
-//     dumps and statistics.
+//     answers the lookups of a set without intervals (and deep in an interval longer than
+//     2^16), prefix (empty non-terminal) queries, dumps and statistics.
 // Memory is a few compact arrays; there are no per-entry heap nodes. A set opened from a
 // store image (from_image) serves the bitmap and the arrays from the image bytes in place.
 //
@@ -103,13 +103,16 @@ class Ip4Set final : public Dataset {
 
   // Points the query views at the own_* vectors (a dataset built from text).
   void bind_own() noexcept;
-  // Builds container_at_ and start_bucket_ for a large set and, for an image, ends_ (after
+  // Builds container_at_ and start_bucket_ for a large set and, for an image, extents_ (after
   // the views are bound). `image`: when opening from one, what the walk over the starts
   // read is released. False when the starts are not increasing or do not begin runs of
   // the bitmap (an image that does not fit together).
   bool build_index(const ImageView* image = nullptr);
   // Whether `a` is listed: the bitmap, through container_at_ when there is one.
   bool contains(std::uint32_t a) const noexcept;
+  // find() for `addr` more than kLongExtent past the start of interval i, that long: the
+  // bitmap decides (out of line, so that find() saves no registers for the call).
+  [[gnu::noinline]] std::uint32_t find_long(std::uint32_t addr, std::size_t i) const noexcept;
   // The value-set id of interval i (starts_ non-empty).
   std::uint32_t interval_set(std::size_t i) const noexcept {
     return set_width_ == 1 ? interval_set8_[i] : set_width_ == 2 ? interval_set16_[i] : interval_set32_[i];
@@ -148,11 +151,13 @@ class Ip4Set final : public Dataset {
   std::vector<std::uint16_t> container_at_;
   std::vector<std::uint32_t> start_bucket_;
   unsigned bucket_shift_ = 16;
-  // The last address of each interval (starts_.size() entries, none when starts_ is
-  // empty; on the heap, also for an image: known to the builder, derived from the bitmap
-  // when an image is opened). With it, find() decides "listed" and "which value set" in one
-  // search over the intervals, without the bitmap.
-  std::vector<std::uint32_t> ends_;
+  // Each interval's last address minus its first, at most kLongExtent (starts_.size()
+  // entries, none when starts_ is empty; on the heap, also for an image: known to the
+  // builder, derived from the bitmap when an image is opened). With it, find() decides
+  // "listed" and "which value set" in one search over the intervals; only an address more
+  // than kLongExtent past the start of an interval that long asks the bitmap.
+  static constexpr std::uint32_t kLongExtent = 0xffff;
+  std::vector<std::uint16_t> extents_;
 };
 
 /// Collects rbldnsd ip4set entries and builds an Ip4Set.

@@ -510,6 +510,56 @@ TEST_CASE("ip4set: find() at interval, bucket and address-space edges, built and
   CHECK(t1 == t2);
 }
 
+TEST_CASE("ip4set: intervals of 65536 addresses and more (beyond the stored extent)", "[ip4set]") {
+  // Intervals of 65535, 65536, 65537 and 300000 addresses (values alternating so that they
+  // stay separate intervals), a gap, then more: find() asks the bitmap past 65535
+  // addresses into an interval; built and reopened from an image (extents from the bitmap).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> listed;  // first, last
+  Ip4SetBuilder b;
+  std::uint32_t at = ip(10, 0, 0, 0);
+  int k = 0;
+  for (std::uint32_t len : {65535u, 65536u, 65537u, 300000u, 1u, 65536u}) {
+    for (int adjacent = 0; adjacent < 2; ++adjacent) {  // one right after the other, then a gap
+      b.add(at, at + len - 1, b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + k++ % 2)}, ""));
+      listed.emplace_back(at, at + len - 1);
+      at += len + (adjacent == 1 ? 1000 : 0);
+    }
+  }
+  b.add(ip(255, 255, 0, 0), ip(255, 255, 255, 255), b.add_value({127, 0, 0, 9}, ""));  // the end
+  listed.emplace_back(ip(255, 255, 0, 0), ip(255, 255, 255, 255));
+  DatasetMeta meta;
+  meta.ttl = 60;
+  const std::unique_ptr<Ip4Set> built = b.build(std::move(meta));
+  auto image = write_image(*built);
+  REQUIRE(image.is_ok());
+  auto opened = open_image(image.value(), nullptr);  // any placement: copied when not aligned
+  REQUIRE(opened.is_ok());
+  const auto* reopened = dynamic_cast<const Ip4Set*>(opened.value().dataset.get());
+  REQUIRE(reopened != nullptr);
+  auto is_listed = [&](std::uint32_t a) {
+    for (const auto& [lo, hi] : listed)
+      if (a >= lo && a <= hi) return true;
+    return false;
+  };
+  for (const auto& [lo, hi] : listed) {
+    for (std::uint64_t a : {std::uint64_t{lo} - 1, std::uint64_t{lo}, std::uint64_t{lo} + 1, std::uint64_t{lo} + 0xfffe,
+                            std::uint64_t{lo} + 0xffff, std::uint64_t{lo} + 0x10000, std::uint64_t{lo} + 0x10001,
+                            std::uint64_t{hi} - 1, std::uint64_t{hi}, std::uint64_t{hi} + 1}) {
+      const auto addr = static_cast<std::uint32_t>(a);  // wraps at the ends of the space
+      INFO("addr " << std::hex << addr);
+      const std::uint32_t got = built->find(addr);
+      CHECK((got != Ip4Set::kNotListed) == is_listed(addr));
+      CHECK(reopened->find(addr) == got);
+    }
+  }
+  std::string t1, t2;
+  StringDumpSink d1(t1), d2(t2);
+  DumpWriter w1(d1), w2(d2);
+  built->dump(w1);
+  reopened->dump(w2);
+  CHECK(t1 == t2);
+}
+
 TEST_CASE("ip4set: query() does not allocate", "[ip4set]") {
   auto set = make_set({
       V(ip(10, 0, 0, 0), ip(10, 255, 255, 255), 2, "Listed $"),
