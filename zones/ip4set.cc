@@ -373,6 +373,9 @@ core::Result<std::shared_ptr<const Dataset>> Ip4Set::from_image(DatasetMeta meta
     return bad("set member out of bounds");
   set->set_width_ = set->starts_.empty() ? 0 : static_cast<std::uint8_t>(width / 8);
   if (!set->build_index(&image)) return bad("intervals do not fit the bitmap");
+  // Deriving the interval lengths read the whole bitmap; lookups of a set with intervals
+  // seldom need it again (prefix queries, long intervals), so it leaves the page tables.
+  if (set->set_width_ != 0) image.release(frozen);
   return std::shared_ptr<const Dataset>(std::move(set));
 }
 
