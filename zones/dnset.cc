@@ -60,7 +60,8 @@ DnSet::Match DnSet::match(std::span<const std::uint8_t> name, std::size_t labels
   return match_wild(name, labels, ent);
 }
 
-DnSet::Match DnSet::match_wild(std::span<const std::uint8_t> name, std::size_t labels, bool ent) const noexcept {
+DnSet::Match DnSet::match_wild(std::span<const std::uint8_t> name, std::size_t labels,
+                               bool ent) const noexcept {
   // Proper suffixes, longest first: drop one leading label at a time.
   std::size_t pos = 0;
   for (std::size_t n = labels - 1; n >= min_wild_labels_ && n > 0; --n) {

@@ -439,7 +439,8 @@ void Ip4Set::dump(DumpWriter& out) const {
   for (std::size_t i = 0; i < starts_.size(); ++i) {
     const std::uint32_t limit =
         i + 1 < starts_.size() ? starts_[i + 1] - 1 : std::numeric_limits<std::uint32_t>::max();
-    const std::uint32_t last = extents_[i] != kLongExtent ? starts_[i] + extents_[i] : run_end(starts_[i], limit);
+    const std::uint32_t last =
+        extents_[i] != kLongExtent ? starts_[i] + extents_[i] : run_end(starts_[i], limit);
     dump_interval(starts_[i], last, interval_set(i));
   }
 }
@@ -673,7 +674,8 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
       set->own_set32_.reserve(listed.size());
     for (const Span& s : listed) {
       set->own_starts_.push_back(s.lo);
-      set->extents_.push_back(static_cast<std::uint16_t>(std::min<std::uint32_t>(s.hi - s.lo, Ip4Set::kLongExtent)));
+      set->extents_.push_back(
+          static_cast<std::uint16_t>(std::min<std::uint32_t>(s.hi - s.lo, Ip4Set::kLongExtent)));
       if (nsets <= 0x100)
         set->own_set8_.push_back(static_cast<std::uint8_t>(s.res));
       else if (nsets <= 0x10000)

@@ -132,7 +132,8 @@ inline std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashKey
     b = load_le64(p + i - 8);
   }
   const detail::U128 r = static_cast<detail::U128>(a ^ secret) * (b ^ seed);
-  return detail::mix(static_cast<std::uint64_t>(r) ^ key.fold ^ n, static_cast<std::uint64_t>(r >> 64) ^ secret);
+  return detail::mix(static_cast<std::uint64_t>(r) ^ key.fold ^ n,
+                     static_cast<std::uint64_t>(r >> 64) ^ secret);
 }
 
 /// The keyed hash of `data` under `seed` (the process seed by default).
@@ -159,7 +160,9 @@ class NameIndex {
   std::uint32_t find(std::span<const std::uint8_t> key) const noexcept;
   /// Whether some key is `len` bytes long: false means find() of any such key is kNone.
   /// Requires: len < 256.
-  bool has_length(std::size_t len) const noexcept { return ((lengths_[(len >> 6) & 3] >> (len & 63)) & 1) != 0; }
+  bool has_length(std::size_t len) const noexcept {
+    return ((lengths_[(len >> 6) & 3] >> (len & 63)) & 1) != 0;
+  }
   /// The key bytes of `id` (no root byte). Valid until the next insert().
   std::span<const std::uint8_t> key(std::uint32_t id) const noexcept {
     return {arena_v_.data() + offsets_v_[id], offsets_v_[id + 1] - offsets_v_[id] - 1};
@@ -185,11 +188,11 @@ class NameIndex {
   void bind() noexcept;
 
   HashSeed seed_ = process_hash_seed();
-  HashKey hash_key_{seed_};                  // derived from seed_
-  std::array<std::uint64_t, 4> lengths_{};   // bit n: some key is n bytes long
-  std::vector<std::uint8_t> arena_;        // key bytes + root byte, back to back
-  std::vector<std::uint32_t> offsets_{0};  // id -> arena offset; one extra at the end
-  std::vector<std::uint64_t> slots_;       // (hash >> 32) << 32 | (id + 1); 0 = empty
+  HashKey hash_key_{seed_};                 // derived from seed_
+  std::array<std::uint64_t, 4> lengths_{};  // bit n: some key is n bytes long
+  std::vector<std::uint8_t> arena_;         // key bytes + root byte, back to back
+  std::vector<std::uint32_t> offsets_{0};   // id -> arena offset; one extra at the end
+  std::vector<std::uint64_t> slots_;        // (hash >> 32) << 32 | (id + 1); 0 = empty
   // What lookups read: the vectors above, or an image.
   std::span<const std::uint8_t> arena_v_;
   std::span<const std::uint32_t> offsets_v_;
@@ -208,7 +211,8 @@ class NameIndex {
     if ((s >> 32) != (h >> 32)) continue;
     const auto id = static_cast<std::uint32_t>((s & 0xffffffffu) - 1);
     const std::uint32_t off = offsets_v_[id];
-    if (offsets_v_[id + 1] - off - 1 == k.size() && core::same_bytes(arena_v_.data() + off, k.data(), k.size()))
+    if (offsets_v_[id + 1] - off - 1 == k.size() &&
+        core::same_bytes(arena_v_.data() + off, k.data(), k.size()))
       return id;
   }
 }

@@ -178,7 +178,11 @@ TEST_CASE("dnset: random exact, wildcard and excluded entries match a model, bui
       const unsigned form = rng() % 3;  // d, *.d, .d
       const bool excl = rng() % 6 == 0;
       const int v = static_cast<int>(2 + rng() % 3);
-      const std::string text = (excl ? "!" : "") + std::string(form == 1 ? "*." : form == 2 ? "." : "") + name;
+      const std::string text = (excl ? "!" : "") +
+                               std::string(form == 1   ? "*."
+                                           : form == 2 ? "."
+                                                       : "") +
+                               name;
       entries.push_back({text, static_cast<std::uint8_t>(v), ""});
       for (auto* m : {form != 1 ? &exact : nullptr, form != 0 ? &wild : nullptr}) {
         if (m == nullptr) continue;
@@ -271,30 +275,24 @@ TEST_CASE("name_hash: the values of image format 2, with a seed and with its Has
   const HashSeed k{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
   const HashKey key(k);
   const std::array<std::uint64_t, 71> want = {
-      0xac42539f14997885ULL, 0x2439f997a220ffe1ULL, 0x7d778296f242af47ULL,
-      0x320bf753888f88b8ULL, 0xb0635393c6ddc8bcULL, 0x5235c2070310ce71ULL,
-      0x8ee10223a329e95dULL, 0xdb45a9df5dd5c472ULL, 0x9385335542c362e7ULL,
-      0x50d0f84f0ad3f0ccULL, 0x7d7f1601ec3a7f6eULL, 0xf7bf0abc595ec0f1ULL,
-      0x76eb9e731bc07dcdULL, 0x3ef771dfa54f4c87ULL, 0xc176b4570a4f9f39ULL,
-      0x7ff6651363a0afefULL, 0x1b47029b2c421e08ULL, 0xae1a1122d0846419ULL,
-      0x9ae07f70aada1422ULL, 0x16c33b404177cf46ULL, 0xffb1e54b5f3a3c29ULL,
-      0x16cccc5628f9e17fULL, 0x602c36e5b547fcf7ULL, 0x1681c05cfde8254dULL,
-      0xbec8315aec60b338ULL, 0x38e25c381b006987ULL, 0x32b23b78b5e820f7ULL,
-      0x01e1cacbc906baffULL, 0x662d918c7b95dabdULL, 0x8e8fb26a56e5d2e0ULL,
-      0xfd78fe7c23d6f807ULL, 0xaf0d01e706d7762aULL, 0xfd03e1c0327a2d3aULL,
-      0xd10fbf4720dccb1cULL, 0x97c5760f0870d00cULL, 0x2a2e3cc28968ed24ULL,
-      0x01c051955eeea407ULL, 0xd217a45d6fbc85e5ULL, 0x5b9ece2d6210dd50ULL,
-      0xf5043cc0ea4a07ffULL, 0xb321ff68e7961ff2ULL, 0x3f4c7e3bbd463286ULL,
-      0x660f58bccf84156aULL, 0x4fb58be007f70c73ULL, 0x10f027104cb21b96ULL,
-      0xdae48cea3215a181ULL, 0x05cbef3e0629046eULL, 0x21850d2bb8a36cecULL,
-      0x975c590a47fbd046ULL, 0xa21e507688a8778bULL, 0xc8383b459ee84576ULL,
-      0x2ce4e5233b6a9104ULL, 0x927eabebb4d645faULL, 0x1e90ccf15259259cULL,
-      0x85dc4e29ca4f3e4cULL, 0x9963135875cfaa04ULL, 0xeb2557f686bd36f7ULL,
-      0x1bdf0ddaa50e9eb4ULL, 0x108ccd5168500a4aULL, 0x5d96c7e66aba7ce0ULL,
-      0xd3c86fd5b32cf5d9ULL, 0x2fdeb92b20a59163ULL, 0x9c0072f360cbdd31ULL,
-      0x9b969f1a2bbff68bULL, 0x51e9910a3cdbdbf9ULL, 0x7ee5369ecaf329fcULL,
-      0x4967074d6a6bd50eULL, 0x99927983d8f987c7ULL, 0x69244ff0ac62c8b5ULL,
-      0x8be01462c34d1b9fULL, 0x572bcb4fb8707090ULL,
+      0xac42539f14997885ULL, 0x2439f997a220ffe1ULL, 0x7d778296f242af47ULL, 0x320bf753888f88b8ULL,
+      0xb0635393c6ddc8bcULL, 0x5235c2070310ce71ULL, 0x8ee10223a329e95dULL, 0xdb45a9df5dd5c472ULL,
+      0x9385335542c362e7ULL, 0x50d0f84f0ad3f0ccULL, 0x7d7f1601ec3a7f6eULL, 0xf7bf0abc595ec0f1ULL,
+      0x76eb9e731bc07dcdULL, 0x3ef771dfa54f4c87ULL, 0xc176b4570a4f9f39ULL, 0x7ff6651363a0afefULL,
+      0x1b47029b2c421e08ULL, 0xae1a1122d0846419ULL, 0x9ae07f70aada1422ULL, 0x16c33b404177cf46ULL,
+      0xffb1e54b5f3a3c29ULL, 0x16cccc5628f9e17fULL, 0x602c36e5b547fcf7ULL, 0x1681c05cfde8254dULL,
+      0xbec8315aec60b338ULL, 0x38e25c381b006987ULL, 0x32b23b78b5e820f7ULL, 0x01e1cacbc906baffULL,
+      0x662d918c7b95dabdULL, 0x8e8fb26a56e5d2e0ULL, 0xfd78fe7c23d6f807ULL, 0xaf0d01e706d7762aULL,
+      0xfd03e1c0327a2d3aULL, 0xd10fbf4720dccb1cULL, 0x97c5760f0870d00cULL, 0x2a2e3cc28968ed24ULL,
+      0x01c051955eeea407ULL, 0xd217a45d6fbc85e5ULL, 0x5b9ece2d6210dd50ULL, 0xf5043cc0ea4a07ffULL,
+      0xb321ff68e7961ff2ULL, 0x3f4c7e3bbd463286ULL, 0x660f58bccf84156aULL, 0x4fb58be007f70c73ULL,
+      0x10f027104cb21b96ULL, 0xdae48cea3215a181ULL, 0x05cbef3e0629046eULL, 0x21850d2bb8a36cecULL,
+      0x975c590a47fbd046ULL, 0xa21e507688a8778bULL, 0xc8383b459ee84576ULL, 0x2ce4e5233b6a9104ULL,
+      0x927eabebb4d645faULL, 0x1e90ccf15259259cULL, 0x85dc4e29ca4f3e4cULL, 0x9963135875cfaa04ULL,
+      0xeb2557f686bd36f7ULL, 0x1bdf0ddaa50e9eb4ULL, 0x108ccd5168500a4aULL, 0x5d96c7e66aba7ce0ULL,
+      0xd3c86fd5b32cf5d9ULL, 0x2fdeb92b20a59163ULL, 0x9c0072f360cbdd31ULL, 0x9b969f1a2bbff68bULL,
+      0x51e9910a3cdbdbf9ULL, 0x7ee5369ecaf329fcULL, 0x4967074d6a6bd50eULL, 0x99927983d8f987c7ULL,
+      0x69244ff0ac62c8b5ULL, 0x8be01462c34d1b9fULL, 0x572bcb4fb8707090ULL,
   };
   for (std::size_t n = 0; n < want.size(); ++n) {
     std::vector<std::uint8_t> in(n);
@@ -322,7 +320,7 @@ TEST_CASE("NameIndex: find() skips lengths no key has, and moves keep what it kn
   CHECK(moved.find(testing::wire("abc.com", s1)) == a);
   CHECK(moved.find(testing::wire(long_label + "." + long_label + ".com", s3)) == l);
   CHECK(idx.find(testing::wire("abc.com", s1)) == NameIndex::kNone);  // NOLINT(bugprone-use-after-move)
-  CHECK_FALSE(idx.has_length(8));  // NOLINT(bugprone-use-after-move)
+  CHECK_FALSE(idx.has_length(8));                                     // NOLINT(bugprone-use-after-move)
 }
 
 TEST_CASE("name_hash: every length and byte counts, and the key changes everything", "[dnset][hash]") {

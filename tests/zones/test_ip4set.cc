@@ -440,7 +440,8 @@ TEST_CASE("ip4set: find() at interval, bucket and address-space edges, built and
   }
   ranges.back().hi = 0xffffffffu;  // the last address too
   Ip4SetBuilder b;
-  for (const Range& x : ranges) b.add(x.lo, x.hi, b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + x.v)}, ""));
+  for (const Range& x : ranges)
+    b.add(x.lo, x.hi, b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + x.v)}, ""));
   DatasetMeta meta;
   meta.ttl = 60;
   const std::unique_ptr<Ip4Set> built = b.build(std::move(meta));
@@ -479,11 +480,13 @@ TEST_CASE("ip4set: find() at interval, bucket and address-space edges, built and
     check(x.hi, &x);
     if (x.hi - x.lo >= 2) check(x.lo + 1 + rng() % (x.hi - x.lo - 1), &x);
     if (x.lo != 0 && (i == 0 || ranges[i - 1].hi != x.lo - 1)) check(x.lo - 1, nullptr);
-    if (x.hi != 0xffffffffu && (i + 1 == ranges.size() || ranges[i + 1].lo != x.hi + 1)) check(x.hi + 1, nullptr);
+    if (x.hi != 0xffffffffu && (i + 1 == ranges.size() || ranges[i + 1].lo != x.hi + 1))
+      check(x.hi + 1, nullptr);
   }
   // Bucket edges of every width the index may use (16 to 22 bits), inside and outside ranges.
   auto range_of = [&](std::uint32_t a) -> const Range* {
-    auto it = std::upper_bound(ranges.begin(), ranges.end(), a, [](std::uint32_t v, const Range& x) { return v < x.lo; });
+    auto it = std::upper_bound(ranges.begin(), ranges.end(), a,
+                               [](std::uint32_t v, const Range& x) { return v < x.lo; });
     if (it == ranges.begin()) return nullptr;
     --it;
     return a <= it->hi ? &*it : nullptr;
@@ -542,9 +545,10 @@ TEST_CASE("ip4set: intervals of 65536 addresses and more (beyond the stored exte
     return false;
   };
   for (const auto& [lo, hi] : listed) {
-    for (std::uint64_t a : {std::uint64_t{lo} - 1, std::uint64_t{lo}, std::uint64_t{lo} + 1, std::uint64_t{lo} + 0xfffe,
-                            std::uint64_t{lo} + 0xffff, std::uint64_t{lo} + 0x10000, std::uint64_t{lo} + 0x10001,
-                            std::uint64_t{hi} - 1, std::uint64_t{hi}, std::uint64_t{hi} + 1}) {
+    for (std::uint64_t a :
+         {std::uint64_t{lo} - 1, std::uint64_t{lo}, std::uint64_t{lo} + 1, std::uint64_t{lo} + 0xfffe,
+          std::uint64_t{lo} + 0xffff, std::uint64_t{lo} + 0x10000, std::uint64_t{lo} + 0x10001,
+          std::uint64_t{hi} - 1, std::uint64_t{hi}, std::uint64_t{hi} + 1}) {
       const auto addr = static_cast<std::uint32_t>(a);  // wraps at the ends of the space
       INFO("addr " << std::hex << addr);
       const std::uint32_t got = built->find(addr);
