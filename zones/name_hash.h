@@ -49,10 +49,9 @@ const HashSeed& process_hash_seed() noexcept;
 /// A HashSeed with what name_hash() derives from it before reading any input, worked out
 /// once (a NameIndex keeps one), so that a lookup hashes with the inline name_hash() below.
 struct HashKey {
-  std::uint64_t k0 = 0;      // seed[0]
   std::uint64_t secret = 0;  // seed[1]
   std::uint64_t start = 0;   // wyhash's initial state
-  std::uint64_t fold = 0;    // k0 ^ wyhash's first constant
+  std::uint64_t fold = 0;    // seed[0] ^ wyhash's first constant
   explicit HashKey(const HashSeed& seed) noexcept;
 };
 
@@ -93,8 +92,7 @@ constexpr std::uint64_t kC1 = 0xe7037ed1a0b428dbULL;
 }  // namespace detail
 
 inline HashKey::HashKey(const HashSeed& seed) noexcept
-    : k0(seed[0]),
-      secret(seed[1]),
+    : secret(seed[1]),
       start(seed[0] ^ detail::mix(seed[0] ^ detail::kC0, seed[1] ^ detail::kC1)),
       fold(seed[0] ^ detail::kC0) {}
 
