@@ -47,31 +47,34 @@ bool DnSet::query_name(std::span<const std::uint8_t> name, std::size_t labels,
 }
 
 DnSet::Match DnSet::match(std::span<const std::uint8_t> name, std::size_t labels) const noexcept {
-  Match m{NameIndex::kNone, 0, 0, false};
   const std::uint32_t id = index_.find(name);
   const Node* node = id != NameIndex::kNone ? &nodes_[id] : nullptr;
   if (node != nullptr && (node->flags & kHasExact) != 0) {
-    m.exists = (node->flags & kEnt) != 0;
-    if ((node->flags & kExclExact) != 0) return m;
-    m = {id, node->exact_off, node->exact_n, true};
-    return m;
+    if ((node->flags & kExclExact) != 0) return {NameIndex::kNone, 0, 0, (node->flags & kEnt) != 0};
+    return {id, node->exact_off, node->exact_n, true};
   }
-  if (max_wild_labels_ != 0) {
-    // Proper suffixes, longest first: drop one leading label at a time.
-    std::size_t pos = 0;
-    for (std::size_t n = labels - 1; n >= min_wild_labels_ && n > 0; --n) {
-      pos += std::size_t{name[pos]} + 1;
-      if (n > max_wild_labels_) continue;
-      const std::uint32_t w = index_.find(name.subspan(pos));
-      if (w == NameIndex::kNone || (nodes_[w].flags & kHasWild) == 0) continue;
-      const Node& wn = nodes_[w];
-      if ((wn.flags & kExclWild) != 0) break;
-      m = {w, wn.wild_off, wn.wild_n, true};
-      return m;
-    }
+  const bool ent = node != nullptr && (node->flags & kEnt) != 0;
+  // No wildcard entry at any proper suffix's depth: settled (most names of most sets).
+  if (max_wild_labels_ == 0 || labels - 1 < min_wild_labels_ || labels < 2)
+    return {NameIndex::kNone, 0, 0, ent};
+  return match_wild(name, labels, ent);
+}
+
+DnSet::Match DnSet::match_wild(std::span<const std::uint8_t> name, std::size_t labels,
+                               bool ent) const noexcept {
+  // Proper suffixes, longest first: drop one leading label at a time.
+  std::size_t pos = 0;
+  for (std::size_t n = labels - 1; n >= min_wild_labels_ && n > 0; --n) {
+    pos += std::size_t{name[pos]} + 1;
+    const std::size_t len = name.size() - pos;
+    if (n > max_wild_labels_ || ((wild_lengths_[len >> 6] >> (len & 63)) & 1) == 0) continue;
+    const std::uint32_t w = index_.find(name.subspan(pos));
+    if (w == NameIndex::kNone || (nodes_[w].flags & kHasWild) == 0) continue;
+    const Node& wn = nodes_[w];
+    if ((wn.flags & kExclWild) != 0) break;
+    return {w, wn.wild_off, wn.wild_n, true};
   }
-  m.exists = node != nullptr && (node->flags & kEnt) != 0;
-  return m;
+  return {NameIndex::kNone, 0, 0, ent};
 }
 
 void DnSet::dump(DumpWriter& out) const {
@@ -161,7 +164,11 @@ core::Result<std::shared_ptr<const Dataset>> DnSet::from_image(DatasetMeta meta,
   // Everything query() indexes must be in bounds, whatever the bytes say.
   if (set->nodes_.size() != set->index_.size()) return bad("nodes do not match the name index");
   const std::size_t nids = set->value_ids_.size();
-  if (!scan(image, set->nodes_, [nids](const Node& n) {
+  DnSet& ds = *set;
+  std::uint32_t id = 0;
+  if (!scan(image, set->nodes_, [nids, &ds, &id](const Node& n) {
+        if ((n.flags & kHasWild) != 0) ds.add_wild_length(ds.index_.key(id).size());
+        ++id;
         return n.exact_off <= nids && n.exact_n <= nids - n.exact_off && n.wild_off <= nids &&
                n.wild_n <= nids - n.wild_off;
       }))
@@ -300,6 +307,8 @@ std::unique_ptr<DnSet> DnSetBuilder::build(DatasetMeta meta) {
   set->pool_ = std::move(pool_);
   set->nodes_ = set->own_nodes_;
   set->value_ids_ = set->own_value_ids_;
+  for (std::uint32_t id = 0; id < nodes.size(); ++id)
+    if ((nodes[id].flags & DnSet::kHasWild) != 0) set->add_wild_length(set->index_.key(id).size());
   std::vector<Entry>().swap(entries_);
   return set;
 }

@@ -18,7 +18,9 @@
 // entry name and every ancestor name; a parallel array of 20-byte nodes gives, per name,
 // the exact and wildcard outcomes (excluded, or a run of value ids in one flat array) and
 // the ancestor flag. A query is one probe for the exact name and at most one probe per
-// wildcard depth present in the data. No per-entry heap nodes.
+// wildcard depth present in the data, skipping names of a length no entry has (the index
+// knows the lengths of its names, the set those of its wildcard bases). No per-entry heap
+// nodes.
 //
 // Ownership: a DnSet owns its index, values and the StringPool its Values and TxtVars
 // point into, or views them in a store image (from_image) whose bytes it keeps alive. Thread safety:
@@ -86,6 +88,11 @@ class DnSet final : public Dataset {
  private:
   friend class DnSetBuilder;
   explicit DnSet(DatasetMeta meta) : Dataset(std::move(meta)) {}
+  // match() past a missing or record-less exact entry: the wildcard probes (kept out of
+  // line so that the exact probe, all most queries need, runs with fewer saved registers).
+  // `ent`: whether the name itself is an empty non-terminal.
+  [[gnu::noinline]] Match match_wild(std::span<const std::uint8_t> name, std::size_t labels,
+                                     bool ent) const noexcept;
 
   struct Node {
     std::uint32_t exact_off = 0, exact_n = 0;  // value ids in value_ids_
@@ -102,6 +109,12 @@ class DnSet final : public Dataset {
   std::vector<std::uint32_t> own_value_ids_;
   StringPool pool_;
   std::size_t min_wild_labels_ = 0, max_wild_labels_ = 0;  // of wildcard base names; 0: none
+  // Bit n: some wildcard base name is n bytes long (a suffix of any other length has no
+  // wildcard entry, so match() does not probe it). Derived from the nodes (not in the image).
+  std::array<std::uint64_t, 4> wild_lengths_{};
+  void add_wild_length(std::size_t len) noexcept {  // len < 255
+    wild_lengths_[len >> 6] |= std::uint64_t{1} << (len & 63);
+  }
   std::size_t exact_count_ = 0, wild_count_ = 0;
 };
 

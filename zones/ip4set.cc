@@ -105,31 +105,61 @@ Ip4Set::~Ip4Set() {
 // ones are searched as they are (a few binary-search steps over cached data).
 constexpr std::size_t kIndexMinContainers = 1024;
 constexpr std::size_t kIndexMinStarts = 4096;
+// Buckets by the top 16 to kMaxBucketBits bits of an address: the fewest bits that leave
+// fewer than kBucketLoad intervals per bucket on average (a 4-byte slot per bucket, so at
+// most 4 * 2 / kBucketLoad bytes per interval above 2^16 of them).
+constexpr unsigned kMaxBucketBits = 22;
+constexpr std::size_t kBucketLoad = 2;
 
-void Ip4Set::build_index(const ImageView* image) {
+bool Ip4Set::build_index(const ImageView* image) {
   const roaring_array_t& ra = listed_->high_low_container;
-  if (static_cast<std::size_t>(ra.size) >= kIndexMinContainers) {
+  const std::size_t n = starts_.size();
+  const bool need_extents = n != 0 && extents_.empty();
+  // container_at_ serves contains(): find() of a set without intervals, and deriving the
+  // extents.
+  if (static_cast<std::size_t>(ra.size) >= kIndexMinContainers && (n == 0 || need_extents)) {
     // Slot h holds the index of the container whose key is h, else 0; query() checks the
     // key, so a 0 for "absent" is exact.
     container_at_.assign(std::size_t{1} << 16, 0);
     for (std::int32_t i = 0; i < ra.size; ++i) container_at_[ra.keys[i]] = static_cast<std::uint16_t>(i);
   }
-  if (starts_.size() >= kIndexMinStarts) {
-    // start_bucket_[h]: the first interval whose start has top 16 bits >= h.
-    start_bucket_.resize((std::size_t{1} << 16) + 1);
-    std::size_t i = 0;
-    std::size_t released = 0;  // starts_[0, released) dropped from the page tables
-    constexpr std::size_t kStretch = kReleaseStretch / sizeof(std::uint32_t);
-    for (std::size_t h = 0; h <= (std::size_t{1} << 16); ++h) {
-      while (i < starts_.size() && (starts_[i] >> 16) < h) ++i;
-      start_bucket_[h] = static_cast<std::uint32_t>(i);
-      if (image != nullptr && i - released >= kStretch) {
-        image->release({reinterpret_cast<const std::uint8_t*>(starts_.data() + released),
-                        (i - released) * sizeof(std::uint32_t)});
-        released = i;
+  // One walk over the starts: the interval extents (an image: from the bitmap, whose listed
+  // addresses from a start to the next start are a run from that start) and the buckets.
+  if (need_extents) extents_.resize(n);
+  const bool bucketed = n >= kIndexMinStarts;
+  unsigned bits = 16;
+  while (bits < kMaxBucketBits && (n >> bits) >= kBucketLoad) ++bits;
+  bucket_shift_ = 32 - bits;
+  if (bucketed) start_bucket_.resize((std::size_t{1} << bits) + 1);
+  std::size_t h = 0;         // start_bucket_[0, h) set
+  std::size_t released = 0;  // starts_[0, released) dropped from the page tables
+  constexpr std::size_t kStretch = kReleaseStretch / sizeof(std::uint32_t);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t s = starts_[i];
+    if (need_extents) {
+      const std::uint64_t next = i + 1 < n ? std::uint64_t{starts_[i + 1]} : std::uint64_t{1} << 32;
+      if (next <= s || !contains(s)) return false;
+      std::uint64_t ext = 0;  // the usual single address: its successor is not listed
+      if (std::uint64_t{s} + 1 < next && contains(s + 1)) {
+        // Listed addresses in [s, s + kLongExtent] (no further: the extent is capped there).
+        const std::uint64_t end = std::min<std::uint64_t>(next, std::uint64_t{s} + kLongExtent + 1);
+        ext = roaring_bitmap_range_cardinality(listed_, s, end) - 1;
       }
+      extents_[i] = static_cast<std::uint16_t>(ext);
+    }
+    // start_bucket_[k]: the first interval whose start's top bits are >= k.
+    if (bucketed)
+      for (; h <= (s >> bucket_shift_); ++h) start_bucket_[h] = static_cast<std::uint32_t>(i);
+    if (image != nullptr && i + 1 - released >= kStretch) {
+      image->release({reinterpret_cast<const std::uint8_t*>(starts_.data() + released),
+                      (i + 1 - released) * sizeof(std::uint32_t)});
+      released = i + 1;
     }
   }
+  if (bucketed)
+    for (; h <= (std::size_t{1} << bits); ++h) start_bucket_[h] = static_cast<std::uint32_t>(n);
+  if (n != 0 && !container_at_.empty()) std::vector<std::uint16_t>().swap(container_at_);  // served its turn
+  return true;
 }
 
 bool Ip4Set::contains(std::uint32_t a) const noexcept {
@@ -159,22 +189,39 @@ bool Ip4Set::contains(std::uint32_t a) const noexcept {
 }
 
 std::uint32_t Ip4Set::find(std::uint32_t addr) const noexcept {
-  if (!contains(addr)) return kNotListed;
-  if (starts_.empty()) return only_set_;
-  // The first start above the address lies in the address's bucket or is the next
-  // bucket's first: every earlier start is below the address, every later one above.
-  auto lo = starts_.begin(), hi = starts_.end();
+  if (set_width_ == 0) return contains(addr) ? only_set_ : kNotListed;
+  // The interval that may hold the address is the last one starting at or below it. With
+  // buckets, that is in the address's bucket or the one before it: every start of an
+  // earlier bucket is below the address, every start of a later one above.
+  const std::uint32_t* const s = starts_.data();
+  const std::uint32_t* base = s;
+  std::size_t n = starts_.size();
   if (!start_bucket_.empty()) {
-    const std::size_t h = addr >> 16;
-    hi = starts_.begin() + start_bucket_[h + 1];
-    lo = starts_.begin() + start_bucket_[h];
+    const std::size_t h = addr >> bucket_shift_;
+    base = s + start_bucket_[h];
+    n = start_bucket_[h + 1] - start_bucket_[h];
   }
-  auto it = std::upper_bound(lo, hi, addr);
-  if (it == starts_.begin()) return kNoValues;  // cannot happen: the bitmap says listed
-  const auto i = static_cast<std::size_t>(it - starts_.begin()) - 1;
-  return !interval_set8_.empty()    ? interval_set8_[i]
-         : !interval_set16_.empty() ? interval_set16_[i]
-                                    : interval_set32_[i];
+  // k: the number of starts at or below the address (a branch-free binary search).
+  auto k = static_cast<std::size_t>(base - s);
+  if (n != 0) {
+    while (n > 1) {
+      const std::size_t half = n >> 1;
+      base = base[half] <= addr ? base + half : base;
+      n -= half;
+    }
+    k = static_cast<std::size_t>(base - s) + (*base <= addr ? 1 : 0);
+  }
+  if (k == 0) return kNotListed;
+  // Past the interval's extent: not listed, unless the interval is longer than its extent
+  // says (kLongExtent, rare: 65536 addresses or more), when the bitmap knows.
+  const std::uint32_t off = addr - s[k - 1];
+  const std::uint32_t ext = extents_[k - 1];
+  if (off > ext) return ext == kLongExtent ? find_long(addr, k - 1) : kNotListed;
+  return interval_set(k - 1);
+}
+
+std::uint32_t Ip4Set::find_long(std::uint32_t addr, std::size_t i) const noexcept {
+  return roaring_bitmap_contains(listed_, addr) ? interval_set(i) : kNotListed;
 }
 
 void Ip4Set::emit(std::uint32_t set, std::uint32_t addr, AnswerSink& out) const noexcept {
@@ -204,6 +251,7 @@ bool Ip4Set::query(const QueryKey& key, AnswerSink& out) const noexcept {
 
 void Ip4Set::bind_own() noexcept {
   starts_ = own_starts_;
+  set_width_ = starts_.empty() ? 0 : !own_set8_.empty() ? 1 : !own_set16_.empty() ? 2 : 4;
   interval_set8_ = own_set8_;
   interval_set16_ = own_set16_;
   interval_set32_ = own_set32_;
@@ -323,7 +371,11 @@ core::Result<std::shared_ptr<const Dataset>> Ip4Set::from_image(DatasetMeta meta
   const std::size_t nvalues = set->values_.size();
   if (!scan(image, set->set_values_, [nvalues](std::uint32_t m) { return m < nvalues; }))
     return bad("set member out of bounds");
-  set->build_index(&image);
+  set->set_width_ = set->starts_.empty() ? 0 : static_cast<std::uint8_t>(width / 8);
+  if (!set->build_index(&image)) return bad("intervals do not fit the bitmap");
+  // Deriving the interval lengths read the whole bitmap; lookups of a set with intervals
+  // seldom need it again (prefix queries, long intervals), so it leaves the page tables.
+  if (set->set_width_ != 0) image.release(frozen);
   return std::shared_ptr<const Dataset>(std::move(set));
 }
 
@@ -385,12 +437,11 @@ void Ip4Set::dump(DumpWriter& out) const {
     return;
   }
   for (std::size_t i = 0; i < starts_.size(); ++i) {
-    const std::uint32_t set = !interval_set8_.empty()    ? interval_set8_[i]
-                              : !interval_set16_.empty() ? interval_set16_[i]
-                                                         : interval_set32_[i];
     const std::uint32_t limit =
         i + 1 < starts_.size() ? starts_[i + 1] - 1 : std::numeric_limits<std::uint32_t>::max();
-    dump_interval(starts_[i], run_end(starts_[i], limit), set);
+    const std::uint32_t last =
+        extents_[i] != kLongExtent ? starts_[i] + extents_[i] : run_end(starts_[i], limit);
+    dump_interval(starts_[i], last, interval_set(i));
   }
 }
 
@@ -413,7 +464,8 @@ std::size_t Ip4Set::memory_bytes() const noexcept {
        own_set16_.capacity() * sizeof(std::uint16_t) + own_set32_.capacity() * sizeof(std::uint32_t);
   n += own_offsets_.capacity() * sizeof(std::uint32_t) + own_members_.capacity() * sizeof(std::uint32_t);
   n += values_.capacity() * sizeof(Value) + pool_.bytes();
-  n += container_at_.capacity() * sizeof(std::uint16_t) + start_bucket_.capacity() * sizeof(std::uint32_t);
+  n += container_at_.capacity() * sizeof(std::uint16_t) + start_bucket_.capacity() * sizeof(std::uint32_t) +
+       extents_.capacity() * sizeof(std::uint16_t);
   return n;
 }
 
@@ -613,6 +665,7 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
   } else {
     const std::size_t nsets = offsets.size() - 1;
     set->own_starts_.reserve(listed.size());
+    set->extents_.reserve(listed.size());
     if (nsets <= 0x100)
       set->own_set8_.reserve(listed.size());
     else if (nsets <= 0x10000)
@@ -621,6 +674,8 @@ std::unique_ptr<Ip4Set> Ip4SetBuilder::build(DatasetMeta meta) {
       set->own_set32_.reserve(listed.size());
     for (const Span& s : listed) {
       set->own_starts_.push_back(s.lo);
+      set->extents_.push_back(
+          static_cast<std::uint16_t>(std::min<std::uint32_t>(s.hi - s.lo, Ip4Set::kLongExtent)));
       if (nsets <= 0x100)
         set->own_set8_.push_back(static_cast<std::uint8_t>(s.res));
       else if (nsets <= 0x10000)

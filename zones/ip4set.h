@@ -1,14 +1,18 @@
 #pragma once
 // Ip4Set: rbldnsd's `ip4set` dataset (compat §4.1), resolved at build time into a flat,
-// disjoint index so that a query is one bitmap membership test.
+// disjoint index so that a query is one search over sorted intervals (or one bitmap
+// membership test when every listed address has the same values).
 //
 // rbldnsd stores every entry as octet-aligned /32, /24, /16 or /8 blocks; for an address
 // the most specific level that has ANY block decides, an exclusion there means "not
 // listed", otherwise every distinct value at that level is returned. Ip4SetBuilder applies
 // these rules once, over the whole address space, and produces:
 //   * one CRoaring bitmap of all listed addresses (run-optimised), and
-//   * the listed addresses as sorted disjoint intervals, each mapped to a value set
-//     (an interned list of distinct Values); only consulted on a hit.
+//   * the listed addresses as sorted disjoint intervals (start, and length capped at 2^16),
+//     each mapped to a value set (an interned list of distinct Values); omitted when every
+//     listed address has the same value set. A lookup searches them alone; the bitmap
+//     answers the lookups of a set without intervals (and deep in an interval longer than
+//     2^16), prefix (empty non-terminal) queries, dumps and statistics.
 // Memory is a few compact arrays; there are no per-entry heap nodes. A set opened from a
 // store image (from_image) serves the bitmap and the arrays from the image bytes in place.
 //
@@ -99,11 +103,20 @@ class Ip4Set final : public Dataset {
 
   // Points the query views at the own_* vectors (a dataset built from text).
   void bind_own() noexcept;
-  // Builds container_at_ and start_bucket_ for a large set (after the views are bound).
-  /// `image`: when opening from one, what the walk over the starts read is released.
-  void build_index(const ImageView* image = nullptr);
+  // Builds container_at_ and start_bucket_ for a large set and, for an image, extents_ (after
+  // the views are bound). `image`: when opening from one, what the walk over the starts
+  // read is released. False when the starts are not increasing or do not begin runs of
+  // the bitmap (an image that does not fit together).
+  bool build_index(const ImageView* image = nullptr);
   // Whether `a` is listed: the bitmap, through container_at_ when there is one.
   bool contains(std::uint32_t a) const noexcept;
+  // find() for `addr` more than kLongExtent past the start of interval i, that long: the
+  // bitmap decides (out of line, so that find() saves no registers for the call).
+  [[gnu::noinline]] std::uint32_t find_long(std::uint32_t addr, std::size_t i) const noexcept;
+  // The value-set id of interval i (starts_ non-empty).
+  std::uint32_t interval_set(std::size_t i) const noexcept {
+    return set_width_ == 1 ? interval_set8_[i] : set_width_ == 2 ? interval_set16_[i] : interval_set32_[i];
+  }
 
   // What query() reads: views of the own_* vectors, or of the image bytes (backing_).
   const roaring_bitmap_s* listed_ = nullptr;  // owned (roaring_bitmap_free); a frozen view for an image
@@ -113,6 +126,7 @@ class Ip4Set final : public Dataset {
   std::span<const std::uint8_t> interval_set8_;
   std::span<const std::uint16_t> interval_set16_;
   std::span<const std::uint32_t> interval_set32_;
+  std::uint8_t set_width_ = 0;  // bytes of the one interval_set*_ in use (0: starts_ is empty)
   std::uint32_t only_set_ = 0;  // used when starts_ is empty (one value set)
   std::size_t intervals_ = 0;
   std::size_t value_sets_ = 0;
@@ -128,12 +142,22 @@ class Ip4Set final : public Dataset {
   std::vector<std::uint32_t> own_members_;
   StringPool pool_;
   Ip4SetStats stats_;
-  // Direct indexes by the top 16 bits of an address, for large sets only (empty
-  // otherwise; built on the heap, also for an image): 128 KiB + 256 KiB. container_at_[h]
-  // is the index of the bitmap's container for key h (0 if none: the key is checked);
-  // start_bucket_[h] the first interval whose start's top 16 bits are >= h (65537 entries).
+  // Direct indexes by the top bits of an address, for large sets only (empty otherwise;
+  // built on the heap, also for an image). container_at_[h] (128 KiB, only for a set
+  // without intervals) is the index of the bitmap's container for key h, the top 16 bits
+  // (0 if none: the key is checked); start_bucket_[h] the first interval whose start's
+  // top 32 - bucket_shift_ bits (16 to 22, as many as keep about two intervals a bucket)
+  // are >= h (2^(32 - bucket_shift_) + 1 entries).
   std::vector<std::uint16_t> container_at_;
   std::vector<std::uint32_t> start_bucket_;
+  unsigned bucket_shift_ = 16;
+  // Each interval's last address minus its first, at most kLongExtent (starts_.size()
+  // entries, none when starts_ is empty; on the heap, also for an image: known to the
+  // builder, derived from the bitmap when an image is opened). With it, find() decides
+  // "listed" and "which value set" in one search over the intervals; only an address more
+  // than kLongExtent past the start of an interval that long asks the bitmap.
+  static constexpr std::uint32_t kLongExtent = 0xffff;
+  std::vector<std::uint16_t> extents_;
 };
 
 /// Collects rbldnsd ip4set entries and builds an Ip4Set.

@@ -37,65 +37,10 @@ Seed make_seed() noexcept {
   return s;
 }
 
-std::uint64_t load_le64(const std::uint8_t* p) noexcept {
-  std::uint64_t v = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&v, p, 8);
-  } else {
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  }
-  return v;
-}
-
-std::uint64_t load_le32(const std::uint8_t* p) noexcept {
-  std::uint32_t v = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&v, p, 4);
-  } else {
-    for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
-  }
-  return v;
-}
-
-__extension__ typedef unsigned __int128 U128;  // GCC and Clang on 64-bit targets
-
-// The 128-bit product of a and b, its halves folded by xor (wyhash's "mum").
-std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
-  const U128 r = static_cast<U128>(a) * b;
-  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
-}
-
-// wyhash's default constants, only to spread the key's bits before use.
-constexpr std::uint64_t kC0 = 0xa0761d6478bd642fULL;
-constexpr std::uint64_t kC1 = 0xe7037ed1a0b428dbULL;
-
 }  // namespace
 
 std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashSeed& k) noexcept {
-  // wyhash (final version 4) with both secrets taken from the key: every multiplication
-  // has an operand xored with a secret, so no input can zero a product without knowing
-  // the key (the weakness of the public-constant form).
-  const std::uint64_t secret = k[1];
-  std::uint64_t seed = k[0] ^ mix(k[0] ^ kC0, secret ^ kC1);
-  const std::size_t n = data.size();
-  const std::uint8_t* p = data.data();
-  std::uint64_t a = 0, b = 0;
-  if (n <= 16) {
-    if (n >= 4) {  // overlapping 4-byte reads: together they cover every byte
-      const std::size_t q = (n >> 3) << 2;
-      a = (load_le32(p) << 32) | load_le32(p + q);
-      b = (load_le32(p + n - 4) << 32) | load_le32(p + n - 4 - q);
-    } else if (n > 0) {
-      a = (std::uint64_t{p[0]} << 16) | (std::uint64_t{p[n >> 1]} << 8) | p[n - 1];
-    }
-  } else {
-    std::size_t i = n;
-    for (; i > 16; i -= 16, p += 16) seed = mix(load_le64(p) ^ secret, load_le64(p + 8) ^ seed);
-    a = load_le64(p + i - 16);  // the last 16 bytes of the input
-    b = load_le64(p + i - 8);
-  }
-  const U128 r = static_cast<U128>(a ^ secret) * (b ^ seed);
-  return mix(static_cast<std::uint64_t>(r) ^ k[0] ^ kC0 ^ n, static_cast<std::uint64_t>(r >> 64) ^ secret);
+  return name_hash(data, HashKey(k));
 }
 
 const HashSeed& process_hash_seed() noexcept {
@@ -107,28 +52,13 @@ void NameIndex::grow() {
   std::vector<std::uint64_t> bigger(slots_.empty() ? 16 : slots_.size() * 2, 0);
   const std::size_t mask = bigger.size() - 1;
   for (std::uint32_t id = 0; id < size(); ++id) {
-    const std::uint64_t h = name_hash(key(id), seed_);
+    const std::uint64_t h = name_hash(key(id), hash_key_);
     std::size_t i = static_cast<std::size_t>(h) & mask;
     while (bigger[i] != 0) i = (i + 1) & mask;
     bigger[i] = (h & 0xffffffff00000000ULL) | (std::uint64_t{id} + 1);
   }
   slots_.swap(bigger);
   bind();
-}
-
-std::uint32_t NameIndex::find(std::span<const std::uint8_t> k) const noexcept {
-  if (slots_v_.empty()) return kNone;
-  const std::uint64_t h = name_hash(k, seed_);
-  const std::size_t mask = slots_v_.size() - 1;
-  for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
-    const std::uint64_t s = slots_v_[i];
-    if (s == 0) return kNone;
-    if ((s >> 32) != (h >> 32)) continue;
-    const auto id = static_cast<std::uint32_t>((s & 0xffffffffu) - 1);
-    const std::span<const std::uint8_t> have = key(id);
-    if (have.size() == k.size() && (k.empty() || std::memcmp(have.data(), k.data(), k.size()) == 0))
-      return id;
-  }
 }
 
 std::uint32_t NameIndex::insert(std::span<const std::uint8_t> k) {
@@ -139,7 +69,8 @@ std::uint32_t NameIndex::insert(std::span<const std::uint8_t> k) {
   arena_.insert(arena_.end(), k.begin(), k.end());
   arena_.push_back(0);
   offsets_.push_back(static_cast<std::uint32_t>(arena_.size()));
-  const std::uint64_t h = name_hash(k, seed_);
+  lengths_[k.size() >> 6] |= std::uint64_t{1} << (k.size() & 63);
+  const std::uint64_t h = name_hash(k, hash_key_);
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = static_cast<std::size_t>(h) & mask;
   while (slots_[i] != 0) i = (i + 1) & mask;
@@ -166,6 +97,8 @@ NameIndex& NameIndex::operator=(NameIndex&& other) noexcept {
   if (this == &other) return *this;
   const bool own = other.offsets_v_.data() == other.offsets_.data();
   seed_ = other.seed_;
+  hash_key_ = other.hash_key_;
+  lengths_ = other.lengths_;
   arena_ = std::move(other.arena_);
   offsets_ = std::move(other.offsets_);
   slots_ = std::move(other.slots_);
@@ -179,6 +112,7 @@ NameIndex& NameIndex::operator=(NameIndex&& other) noexcept {
   other.offsets_.assign(1, 0);
   other.arena_.clear();
   other.slots_.clear();
+  other.lengths_ = {};
   other.bind();
   return *this;
 }
@@ -208,6 +142,7 @@ core::Status NameIndex::from_image(const ImageView& image, std::size_t first) {
   const std::span<const std::uint32_t> off = offsets.value();
   const std::span<const std::uint64_t> sl = slots.value();
   if (off.empty() || off.front() != 0 || off.back() != a.size()) return bad("offsets do not fit the arena");
+  std::array<std::uint64_t, 4> lengths{};
   for (std::size_t id = 0; id + 1 < off.size(); ++id) {
     // Each key: labels inside [off[id], off[id+1] - 1), then the root byte.
     if (off[id + 1] <= off[id] || off[id + 1] - off[id] > 255)
@@ -219,6 +154,8 @@ core::Status NameIndex::from_image(const ImageView& image, std::size_t first) {
       pos += std::size_t{a[pos]} + 1;
     }
     if (pos != end || a[end] != 0) return bad("key " + std::to_string(id) + " is not a name");
+    const std::size_t len = end - off[id];
+    lengths[len >> 6] |= std::uint64_t{1} << (len & 63);
   }
   const std::size_t n = off.size() - 1;
   if (n > 0 && (sl.empty() || (sl.size() & (sl.size() - 1)) != 0))
@@ -227,10 +164,12 @@ core::Status NameIndex::from_image(const ImageView& image, std::size_t first) {
   for (std::uint64_t s : sl) {
     if (s == 0) continue;
     ++used;
-    if ((s & 0xffffffffu) > n) return bad("slot names no key");
+    if ((s & 0xffffffffu) == 0 || (s & 0xffffffffu) > n) return bad("slot names no key");
   }
   if (!sl.empty() && used >= sl.size()) return bad("has no empty slot");
   seed_ = {seed.value()[0], seed.value()[1]};
+  hash_key_ = HashKey(seed_);
+  lengths_ = lengths;
   arena_.clear();
   offsets_.clear();
   slots_.clear();

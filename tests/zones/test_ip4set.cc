@@ -7,6 +7,8 @@
 #include "support/alloc_counter.h"
 #include "support/answer_text.h"
 #include "zones/answer_sink.h"
+#include "zones/dump.h"
+#include "zones/image.h"
 #include "zones/ip4set.h"
 
 #include <catch2/catch.hpp>
@@ -412,6 +414,154 @@ TEST_CASE("ip4set: a large set (direct top-16-bit indexes) matches the model", "
     std::sort(want_rrs.begin(), want_rrs.end());
     REQUIRE(got.rrs == want_rrs);
   }
+}
+
+TEST_CASE("ip4set: find() at interval, bucket and address-space edges, built and from an image", "[ip4set]") {
+  // Disjoint ranges over the whole space (0.0.0.0 and 255.255.255.255 listed), enough of
+  // them for buckets finer than /16, some adjacent with another value (no gap between two
+  // intervals), some long ones across bucket boundaries. find() must say "listed" exactly
+  // inside a range, with one value-set id per value; the set opened from its image (whose
+  // interval ends are derived from the bitmap) must answer the same ids.
+  std::mt19937 gen(4242);
+  auto rng = [&gen]() { return static_cast<std::uint32_t>(gen()); };
+  struct Range {
+    std::uint32_t lo, hi;
+    unsigned v;
+  };
+  std::vector<Range> ranges;
+  std::uint64_t at = 0;
+  while (at <= 0xffffffffu) {
+    const std::uint32_t r = rng() % 100;
+    const std::uint64_t len = r < 80 ? 1 : r < 95 ? 1 + rng() % 300 : 1 + rng() % 100000;
+    const std::uint64_t hi = std::min<std::uint64_t>(at + len - 1, 0xffffffffu);
+    ranges.push_back({static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(hi), rng() % 4});
+    const std::uint32_t g = rng() % 10;
+    at = hi + 1 + (g == 0 ? 0 : rng() % 28000);
+  }
+  ranges.back().hi = 0xffffffffu;  // the last address too
+  Ip4SetBuilder b;
+  for (const Range& x : ranges)
+    b.add(x.lo, x.hi, b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + x.v)}, ""));
+  DatasetMeta meta;
+  meta.ttl = 60;
+  const std::unique_ptr<Ip4Set> built = b.build(std::move(meta));
+  REQUIRE(built->intervals() >= std::size_t{4} << 16);  // buckets of 18 bits
+  auto image = write_image(*built);
+  REQUIRE(image.is_ok());
+  // Placed on a 32-byte boundary plus kImageAlignOffset: served in place.
+  std::vector<std::uint8_t> buf(image.value().size() + 64);
+  const auto base = reinterpret_cast<std::uintptr_t>(buf.data());
+  const std::size_t pad = (kImageAlignOffset + 32 - base % 32) % 32;
+  std::copy(image.value().begin(), image.value().end(), buf.begin() + static_cast<std::ptrdiff_t>(pad));
+  auto opened = open_image(std::span<const std::uint8_t>(buf.data() + pad, image.value().size()), nullptr);
+  INFO(opened.status().message());
+  REQUIRE(opened.is_ok());
+  const auto* reopened = dynamic_cast<const Ip4Set*>(opened.value().dataset.get());
+  REQUIRE(reopened != nullptr);
+  REQUIRE(reopened->intervals() == built->intervals());
+
+  std::map<unsigned, std::uint32_t> set_of;  // value -> the set id find() gives it
+  auto check = [&](std::uint32_t addr, const Range* in) {
+    INFO("addr " << std::hex << addr);
+    const std::uint32_t got = built->find(addr);
+    REQUIRE(reopened->find(addr) == got);
+    if (in == nullptr) {
+      REQUIRE(got == Ip4Set::kNotListed);
+      return;
+    }
+    REQUIRE(got != Ip4Set::kNotListed);
+    REQUIRE(got != Ip4Set::kNoValues);
+    const auto [it, fresh] = set_of.emplace(in->v, got);
+    REQUIRE(it->second == got);
+  };
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const Range& x = ranges[i];
+    check(x.lo, &x);
+    check(x.hi, &x);
+    if (x.hi - x.lo >= 2) check(x.lo + 1 + rng() % (x.hi - x.lo - 1), &x);
+    if (x.lo != 0 && (i == 0 || ranges[i - 1].hi != x.lo - 1)) check(x.lo - 1, nullptr);
+    if (x.hi != 0xffffffffu && (i + 1 == ranges.size() || ranges[i + 1].lo != x.hi + 1))
+      check(x.hi + 1, nullptr);
+  }
+  // Bucket edges of every width the index may use (16 to 22 bits), inside and outside ranges.
+  auto range_of = [&](std::uint32_t a) -> const Range* {
+    auto it = std::upper_bound(ranges.begin(), ranges.end(), a,
+                               [](std::uint32_t v, const Range& x) { return v < x.lo; });
+    if (it == ranges.begin()) return nullptr;
+    --it;
+    return a <= it->hi ? &*it : nullptr;
+  };
+  for (unsigned bits = 16; bits <= 22; ++bits) {
+    for (int k = 0; k < 500; ++k) {
+      const std::uint32_t edge = (rng() >> bits) << bits;
+      for (std::uint32_t a : {edge, edge - 1, edge + 1}) check(a, range_of(a));
+    }
+  }
+  for (std::uint32_t a : {0u, 1u, 0xfffffffeu, 0xffffffffu}) check(a, range_of(a));
+  for (int k = 0; k < 20000; ++k) {
+    const std::uint32_t a = rng();
+    check(a, range_of(a));
+  }
+  CHECK(set_of.size() == 4);
+  // The dump of the reopened set (its intervals' ends) is the dump of the built one.
+  std::string t1, t2;
+  StringDumpSink d1(t1), d2(t2);
+  DumpWriter w1(d1), w2(d2);
+  built->dump(w1);
+  reopened->dump(w2);
+  CHECK(t1.size() > ranges.size() * 10);
+  CHECK(t1 == t2);
+}
+
+TEST_CASE("ip4set: intervals of 65536 addresses and more (beyond the stored extent)", "[ip4set]") {
+  // Intervals of 65535, 65536, 65537 and 300000 addresses (values alternating so that they
+  // stay separate intervals), a gap, then more: find() asks the bitmap past 65535
+  // addresses into an interval; built and reopened from an image (extents from the bitmap).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> listed;  // first, last
+  Ip4SetBuilder b;
+  std::uint32_t at = ip(10, 0, 0, 0);
+  int k = 0;
+  for (std::uint32_t len : {65535u, 65536u, 65537u, 300000u, 1u, 65536u}) {
+    for (int adjacent = 0; adjacent < 2; ++adjacent) {  // one right after the other, then a gap
+      b.add(at, at + len - 1, b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + k++ % 2)}, ""));
+      listed.emplace_back(at, at + len - 1);
+      at += len + (adjacent == 1 ? 1000 : 0);
+    }
+  }
+  b.add(ip(255, 255, 0, 0), ip(255, 255, 255, 255), b.add_value({127, 0, 0, 9}, ""));  // the end
+  listed.emplace_back(ip(255, 255, 0, 0), ip(255, 255, 255, 255));
+  DatasetMeta meta;
+  meta.ttl = 60;
+  const std::unique_ptr<Ip4Set> built = b.build(std::move(meta));
+  auto image = write_image(*built);
+  REQUIRE(image.is_ok());
+  auto opened = open_image(image.value(), nullptr);  // any placement: copied when not aligned
+  REQUIRE(opened.is_ok());
+  const auto* reopened = dynamic_cast<const Ip4Set*>(opened.value().dataset.get());
+  REQUIRE(reopened != nullptr);
+  auto is_listed = [&](std::uint32_t a) {
+    for (const auto& [lo, hi] : listed)
+      if (a >= lo && a <= hi) return true;
+    return false;
+  };
+  for (const auto& [lo, hi] : listed) {
+    for (std::uint64_t a :
+         {std::uint64_t{lo} - 1, std::uint64_t{lo}, std::uint64_t{lo} + 1, std::uint64_t{lo} + 0xfffe,
+          std::uint64_t{lo} + 0xffff, std::uint64_t{lo} + 0x10000, std::uint64_t{lo} + 0x10001,
+          std::uint64_t{hi} - 1, std::uint64_t{hi}, std::uint64_t{hi} + 1}) {
+      const auto addr = static_cast<std::uint32_t>(a);  // wraps at the ends of the space
+      INFO("addr " << std::hex << addr);
+      const std::uint32_t got = built->find(addr);
+      CHECK((got != Ip4Set::kNotListed) == is_listed(addr));
+      CHECK(reopened->find(addr) == got);
+    }
+  }
+  std::string t1, t2;
+  StringDumpSink d1(t1), d2(t2);
+  DumpWriter w1(d1), w2(d2);
+  built->dump(w1);
+  reopened->dump(w2);
+  CHECK(t1 == t2);
 }
 
 TEST_CASE("ip4set: query() does not allocate", "[ip4set]") {
