@@ -272,17 +272,15 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   if (!listed) {
     // NXDOMAIN or NODATA: the header, the question and the zone's SOA template, which is
     // what begin(), add_soa() and finish() write when the template applies.
-    const core::RecordTemplate* soa = nullptr;
     std::size_t end = qend;  // no SOA in the zone: no authority record
-    if (zone.soa) {
-      if (zone.templates && zone.templates->soa_authority) soa = &*zone.templates->soa_authority;
-      end = soa != nullptr ? soa->write_fresh(out, qend, limit, owner.owner, owner.above_apex) : 0;
-    }
+    if (fz.has_soa)
+      end = fz.soa != nullptr ? fz.soa->write_fresh(out, qend, limit, owner.owner, owner.above_apex) : 0;
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
       std::memcpy(out.data(), p, qend);
       out[2] = flags;
       out[3] = static_cast<std::uint8_t>(negative);
-      const std::array<std::uint16_t, 3> c = soa != nullptr ? soa->counts() : std::array<std::uint16_t, 3>{};
+      const std::array<std::uint16_t, 3> c =
+          fz.has_soa ? fz.soa->counts() : std::array<std::uint16_t, 3>{};
       core::store_u16(&out[6], c[0]);
       core::store_u16(&out[8], c[1]);
       core::store_u16(&out[10], c[2]);
@@ -309,15 +307,31 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   }
 
   core::Rcode rcode = Rcode::kNoError;
+  const std::uint16_t ancount = w.count(Section::kAnswer);
+  info->rcode = rcode;
+  info->ancount = ancount;
+  info->replied = true;
   if (sink.overflow()) {  // as the general path: TC rather than a silently dropped record
     h[2] |= core::kFlagTC;
-  } else {
-    rcode = write_authority(w, zone, owner, exists, config, state);
-    h[3] = static_cast<std::uint8_t>(rcode);
+    return w.finish();
   }
+  // A positive answer: the NS set with glue in AUTHORITY, as write_authority() writes it
+  // when the template applies (the answer records registered no compression targets).
+  if (ancount != 0 && exists && !config.lazy && fz.ns_count != 0) {
+    const std::uint32_t first = state.ns_rotation;
+    const std::optional<core::RecordTemplate>& ns = fz.ns_glue[first % fz.ns_count];
+    const std::size_t end = ns ? ns->write_fresh(out, w.size(), w.limit(), owner.owner, owner.above_apex) : 0;
+    if (end != 0) {
+      state.ns_rotation = first + 1;
+      core::store_u16(&h[6], ancount);
+      core::store_u16(&h[8], ns->counts()[1]);
+      core::store_u16(&h[10], ns->counts()[2]);
+      return end;
+    }
+  }
+  rcode = write_authority(w, zone, owner, exists, config, state);
+  h[3] = static_cast<std::uint8_t>(rcode);
   info->rcode = rcode;
-  info->ancount = w.count(Section::kAnswer);
-  info->replied = true;
   return w.finish();
 }
 
