@@ -71,8 +71,9 @@ class RecordTemplate {
   /// the question, the NS set after the answer records of positive ones.
   /// Always inlined: it writes the SOA of most answers (the query path calls it twice, and
   /// gcc then keeps one copy out of line, which costs more than the copy itself).
-  [[gnu::always_inline]] std::size_t write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit, std::uint16_t apex,
-                          const std::uint8_t* above_apex) const noexcept;
+  [[gnu::always_inline]] std::size_t write_fresh(std::span<std::uint8_t> out, std::size_t at,
+                                                 std::size_t limit, std::uint16_t apex,
+                                                 const std::uint8_t* above_apex) const noexcept;
 
  private:
   friend class ResponseWriter;
@@ -112,7 +113,25 @@ class ResponseWriter {
   /// `query`, zeroes the section counts and registers the question name for compression.
   /// `limit` is the largest response allowed (clamped to the buffer size).
   /// Requires: the question was validated by parse_query(); question_end <= buffer size.
-  void begin(std::span<const std::uint8_t> query, std::size_t question_end, std::size_t limit) noexcept;
+  void begin(std::span<const std::uint8_t> query, std::size_t question_end, std::size_t limit) noexcept {
+    std::memcpy(buf_.data(), query.data(), question_end);
+    begin_copied(question_end, limit);
+  }
+  /// begin() for a buffer that already holds the header and question in [0, question_end)
+  /// (the query path's fast path copies them while it lowercases the name).
+  void begin_copied(std::size_t question_end, std::size_t limit) noexcept {
+    size_ = question_end;
+    set_limit(limit);
+    answer_start_ = question_end;
+    last_ttl_ = 0;
+    counts_ = {};
+    section_ = Section::kAnswer;
+    std::memset(&buf_[6], 0, kHeaderSize - 6);
+    ncompr_ = 0;
+    qlabels_ = 0;
+    compr_ready_ = false;
+    pending_ = nullptr;
+  }
 
   std::uint8_t* header() noexcept { return buf_.data(); }
   std::size_t size() const noexcept { return size_; }
@@ -125,7 +144,22 @@ class ResponseWriter {
   void set_section(Section s) noexcept { section_ = s; }
   Section section() const noexcept { return section_; }
 
-  bool add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept;
+  /// Inline: the record of most positive answers (16 bytes, written directly).
+  bool add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept {
+    std::uint16_t& count = counts_[static_cast<std::size_t>(section_)];
+    if (!room(16) || count >= 255) return false;
+    std::uint8_t* p = &buf_[size_];
+    store_u16(p, static_cast<std::uint16_t>(0xc000u | owner));
+    store_u16(p + 2, rrtype::kA);
+    store_u16(p + 4, rrclass::kIN);
+    store_u32(p + 6, ttl);
+    store_u16(p + 10, 4);
+    std::memcpy(p + 12, addr, 4);
+    last_ttl_ = size_ + 6;
+    size_ += 16;
+    ++count;
+    return true;
+  }
   /// One TXT character-string of at most 255 bytes.
   bool add_txt(std::uint16_t owner, std::uint16_t rrclass, std::uint32_t ttl,
                std::span<const std::uint8_t> text) noexcept;
@@ -150,8 +184,12 @@ class ResponseWriter {
   /// Lowers the TTL of existing records of `type` when `ttl` is smaller. Returns the TTL
   /// the new record must carry, or nothing if an identical record is already there.
   /// Requires: the answer section holds only records written with a pointer owner.
+  /// Inline for the first answer record (nothing to merge with); the rest out of line.
   std::optional<std::uint32_t> merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
-                                                std::uint32_t ttl) noexcept;
+                                                std::uint32_t ttl) noexcept {
+    if (counts_[0] == 0) return ttl;
+    return merge_answer_ttl_slow(type, rdata, ttl);
+  }
 
   Mark mark() const noexcept { return {size_, counts_, ncompr_, compr_ready_, pending_, pending_at_}; }
   void rollback(const Mark& m) noexcept {
@@ -182,6 +220,8 @@ class ResponseWriter {
 
  private:
   bool room(std::size_t n) const noexcept { return n <= limit_ && limit_ - n >= size_; }
+  std::optional<std::uint32_t> merge_answer_ttl_slow(std::uint16_t type, std::span<const std::uint8_t> rdata,
+                                                     std::uint32_t ttl) noexcept;
   // Writes owner pointer + type/class/ttl + rdlength placeholder. Returns rdata offset or 0.
   std::size_t rr_start(std::uint16_t owner, std::uint16_t type, std::uint16_t rrclass, std::uint32_t ttl,
                        std::size_t rdata_min) noexcept;
@@ -218,9 +258,9 @@ class ResponseWriter {
   friend class RecordTemplate;
 };
 
-[[gnu::always_inline]] inline std::size_t RecordTemplate::write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit,
-                                               std::uint16_t apex,
-                                               const std::uint8_t* above_apex) const noexcept {
+[[gnu::always_inline]] inline std::size_t RecordTemplate::write_fresh(
+    std::span<std::uint8_t> out, std::size_t at, std::size_t limit, std::uint16_t apex,
+    const std::uint8_t* above_apex) const noexcept {
   const std::size_t n = bytes_.size();
   if (limit > out.size()) limit = out.size();
   if (!fresh_ok_ || at + n >= 0x4000 || n > limit || limit - n < at) return 0;

@@ -202,8 +202,13 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
       (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
     return kFallback;
+  // The header and the question go to `out` as they are, the name on the way as it is
+  // lowercased (all copies keep offsets, so their overlaps write the same bytes). If the
+  // general path answers after all, it writes them again.
+  std::memcpy(out.data(), p, 16);                     // the header and (size >= 17) 4 bytes more
   std::array<std::uint8_t, core::kMaxNameLen> lname;  // [0, qname_len) set below
-  core::lower_name(name, qname_len, lname.data());
+  core::lower_name(name, qname_len, lname.data(), out.data() + core::kHeaderSize);
+  std::memcpy(out.data() + t, p + t, 4);
 
   // The zone: the first (most specific) whose apex is the name's tail.
   const std::span<const zones::FastZone> zones = snapshot.fast_zones();
@@ -270,17 +275,15 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   const core::Rcode negative = exists ? Rcode::kNoError : Rcode::kNxDomain;
 
   if (!listed) {
-    // NXDOMAIN or NODATA: the header, the question and the zone's SOA template, which is
-    // what begin(), add_soa() and finish() write when the template applies.
+    // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
+    // template, which is what begin(), add_soa() and finish() write when it applies.
     std::size_t end = qend;  // no SOA in the zone: no authority record
     if (fz.has_soa)
       end = fz.soa != nullptr ? fz.soa->write_fresh(out, qend, limit, owner.owner, owner.above_apex) : 0;
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
-      std::memcpy(out.data(), p, qend);
       out[2] = flags;
       out[3] = static_cast<std::uint8_t>(negative);
-      const std::array<std::uint16_t, 3> c =
-          fz.has_soa ? fz.soa->counts() : std::array<std::uint16_t, 3>{};
+      const std::array<std::uint16_t, 3> c = fz.has_soa ? fz.soa->counts() : std::array<std::uint16_t, 3>{};
       core::store_u16(&out[6], c[0]);
       core::store_u16(&out[8], c[1]);
       core::store_u16(&out[10], c[2]);
@@ -292,7 +295,7 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   }
 
   ResponseWriter w(out);
-  w.begin(query, qend, limit);
+  w.begin_copied(qend, limit);
   std::uint8_t* h = w.header();
   h[2] = flags;
   h[3] = 0;

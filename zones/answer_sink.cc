@@ -6,13 +6,6 @@
 
 namespace fastrbl::zones {
 
-void AnswerSink::add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) noexcept {
-  if (!want_a_) return;
-  const auto t = w_.merge_answer_ttl(core::rrtype::kA, a, ttl);
-  if (!t) return;  // the same record is already there
-  if (!w_.add_a(kQnameOffset, *t, a.data())) overflow_ = true;
-}
-
 void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
   if (!want_txt_) return;
   std::array<std::uint8_t, 256> rdata;  // [0, n] written below, nothing else read
@@ -24,10 +17,8 @@ void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
   if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(rdata.data() + 1, n))) overflow_ = true;
 }
 
-void AnswerSink::add_a_txt(const Value& v, const TxtVars& vars, std::string_view subject,
-                           std::uint32_t ttl) noexcept {
-  add_a(v.a, ttl);
-  if (!want_txt_) return;
+void AnswerSink::add_expanded_txt(const Value& v, const TxtVars& vars, std::string_view subject,
+                                  std::uint32_t ttl) noexcept {
   std::array<char, kMaxTxtLen> buf;  // [0, n) written by expand_txt(), nothing else read
   std::size_t n = expand_txt(v.txt, vars, subject, buf);
   if (n == 0) return;

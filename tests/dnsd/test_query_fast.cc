@@ -285,12 +285,23 @@ TEST_CASE("fast path: NS sets with glue in every rotation, sets that do not fit,
   for (const FastZone& z : fast->fast_zones()) CHECK(z.kind != FastZone::Kind::kGeneric);
 
   const std::vector<std::string> names = {
-      "4.3.2.1.g.t",     "5.3.2.1.g.t",   "6.3.2.1.g.t",      "7.3.2.1.g.t",
-      "4.3.2.1.big.t",   "5.3.2.1.big.t", "4.3.2.1.nons.t",   "5.3.2.1.nons.t",
-      "4.3.2.1.nosoa.t", "5.3.2.1.nosoa.t",
-      "spam.example.com.gd.t", "plain.example.com.gd.t", "other.gd.t",
+      "4.3.2.1.g.t",
+      "5.3.2.1.g.t",
+      "6.3.2.1.g.t",
+      "7.3.2.1.g.t",
+      "4.3.2.1.big.t",
+      "5.3.2.1.big.t",
+      "4.3.2.1.nons.t",
+      "5.3.2.1.nons.t",
+      "4.3.2.1.nosoa.t",
+      "5.3.2.1.nosoa.t",
+      "spam.example.com.gd.t",
+      "plain.example.com.gd.t",
+      "other.gd.t",
       "ns1.gd.t",  // the question is an NS name below the apex: compressed differently
-      "x.ns2.gd.t", "NS4.GD.T", "ns-3-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t"};
+      "x.ns2.gd.t",
+      "NS4.GD.T",
+      "ns-3-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t"};
   const AnswerConfig configs[] = {AnswerConfig{}, AnswerConfig{true, 0}};
   bool saw_glue = false, saw_big_udp = false, saw_big_tcp = false;
   for (const AnswerConfig& cfg : configs) {
@@ -317,7 +328,8 @@ TEST_CASE("fast path: NS sets with glue in every rotation, sets that do not fit,
             if (name == "4.3.2.1.big.t" && t == Transport::kUdp && count_at(a.bytes, 8) == 6 &&
                 count_at(a.bytes, 10) == 0)
               saw_big_udp = true;
-            if (name == "4.3.2.1.big.t" && t == Transport::kTcp && count_at(a.bytes, 10) == 6) saw_big_tcp = true;
+            if (name == "4.3.2.1.big.t" && t == Transport::kTcp && count_at(a.bytes, 10) == 6)
+              saw_big_tcp = true;
           }
         }
       }
