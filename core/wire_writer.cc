@@ -353,6 +353,29 @@ std::optional<RecordTemplate> RecordTemplate::capture(const Name& apex, Section 
   return t;
 }
 
+void RecordTemplate::build_shift_table() {
+  shifted_.clear();
+  stride_ = shifts_ = 0;
+  const std::size_t apex_size = question_end_ - kHeaderSize - 4;
+  // The question ends at 12 + 255 + 4 at most: every shift keeps the pointers below 0x4000.
+  if (!fresh_ok_ || apex_size == 0 || apex_size > kMaxNameLen ||
+      kHeaderSize + kMaxNameLen + 4 + bytes_.size() >= 0x4000)
+    return;
+  const std::size_t count = kMaxNameLen + 1 - apex_size;
+  const std::size_t stride = padded_.size();
+  shifted_.assign(count * stride + 64, 0);
+  for (std::size_t shift = 0; shift < count; ++shift) {
+    std::uint8_t* p = shifted_.data() + shift * stride;
+    std::memcpy(p, padded_.data(), stride);
+    for (const std::uint16_t off : apex_ptrs_)
+      store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) + shift));
+    for (const std::uint16_t off : self_ptrs_)
+      store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) + shift));
+  }
+  stride_ = stride;
+  shifts_ = count;
+}
+
 ResponseWriter::TemplateResult ResponseWriter::add_template(const RecordTemplate& t, std::uint16_t apex,
                                                             const std::uint8_t* above_apex) noexcept {
   // The compression targets must be the question's alone, as in the capture.

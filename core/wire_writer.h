@@ -75,9 +75,30 @@ class RecordTemplate {
                                                  std::size_t limit, std::uint16_t apex,
                                                  const std::uint8_t* above_apex) const noexcept;
 
+  /// Builds the table write_after_question() reads: one copy of the records for each
+  /// offset the apex can have in a question (12 + s for s in [0, 256 - apex size)), its
+  /// pointers moved by s, 16-byte padded (about 16 KB for a SOA). Allocates; for snapshot
+  /// build time only. Builds nothing when write_fresh() never applies.
+  void build_shift_table();
+
+  /// write_fresh() at the end of the question (at = apex + the apex's length + 4), where a
+  /// negative answer's SOA goes: every pointer then moves by the same amount, the apex's
+  /// offset minus 12, so the records come ready from the table of build_shift_table() and
+  /// are only copied. Returns what write_fresh() returns, or 0 without a table.
+  [[gnu::always_inline]] std::size_t write_after_question(std::span<std::uint8_t> out, std::size_t limit,
+                                                          std::uint16_t apex,
+                                                          const std::uint8_t* above_apex) const noexcept;
+
  private:
   friend class ResponseWriter;
   RecordTemplate() = default;
+  [[gnu::always_inline]] bool shares_below_apex(const std::uint8_t* above_apex) const noexcept {
+    if (above_apex != nullptr && !below_apex_.empty()) {
+      for (std::size_t i = 0; i < below_apex_.size(); i += below_apex_[i] + 1u)
+        if (std::memcmp(&below_apex_[i], above_apex, below_apex_[i] + 1u) == 0) return true;
+    }
+    return false;
+  }
 
   std::vector<std::uint8_t> bytes_;           // the records, pointers as in the capture
   std::vector<std::uint8_t> padded_;          // bytes_ and zeros up to a multiple of 16
@@ -93,6 +114,11 @@ class RecordTemplate {
   // add_template() on a fresh writer never registers the question first (its names fit
   // among the targets whatever the question) and its pointers stay below 0x4000.
   bool fresh_ok_ = false;
+  // build_shift_table(): shifts_ copies of stride_ bytes each, then 64 bytes of zeros (so
+  // that one 64-byte read from any copy stays inside).
+  std::vector<std::uint8_t> shifted_;
+  std::size_t stride_ = 0;
+  std::size_t shifts_ = 0;
 };
 
 class ResponseWriter {
@@ -264,10 +290,7 @@ class ResponseWriter {
   const std::size_t n = bytes_.size();
   if (limit > out.size()) limit = out.size();
   if (!fresh_ok_ || at + n >= 0x4000 || n > limit || limit - n < at) return 0;
-  if (above_apex != nullptr && !below_apex_.empty()) {
-    for (std::size_t i = 0; i < below_apex_.size(); i += below_apex_[i] + 1u)
-      if (std::memcmp(&below_apex_[i], above_apex, below_apex_[i] + 1u) == 0) return 0;
-  }
+  if (shares_below_apex(above_apex)) return 0;
   // Locals throughout: the byte stores below could alias the vectors' own members.
   std::uint8_t* p = out.data() + at;
   const std::uint8_t* src = padded_.data();
@@ -283,6 +306,31 @@ class ResponseWriter {
   const auto self_shift = static_cast<std::uint16_t>(at - question_end_);
   for (const std::uint16_t *f = self_ptrs_.data(), *e = f + self_ptrs_.size(); f != e; ++f)
     store_u16(p + *f, static_cast<std::uint16_t>(load_u16(p + *f) + self_shift));
+  return at + n;
+}
+
+[[gnu::always_inline]] inline std::size_t RecordTemplate::write_after_question(
+    std::span<std::uint8_t> out, std::size_t limit, std::uint16_t apex,
+    const std::uint8_t* above_apex) const noexcept {
+  const std::size_t shift = apex - kHeaderSize;
+  const std::size_t n = bytes_.size();
+  const std::size_t at = question_end_ + shift;
+  if (limit > out.size()) limit = out.size();
+  // A table means fresh_ok_ and at + n < 0x4000 for every shift in it.
+  if (shift >= shifts_ || n > limit || limit - n < at) return 0;
+  if (shares_below_apex(above_apex)) return 0;
+  std::uint8_t* p = out.data() + at;
+  const std::uint8_t* src = shifted_.data() + shift * stride_;
+  if (stride_ <= 64 && out.size() - at >= 64) {  // most SOAs: 64 bytes, no loop
+    std::memcpy(p, src, 16);
+    std::memcpy(p + 16, src + 16, 16);
+    std::memcpy(p + 32, src + 32, 16);
+    std::memcpy(p + 48, src + 48, 16);
+  } else if (out.size() - at >= stride_) {
+    for (std::size_t i = 0; i < stride_; i += 16) std::memcpy(p + i, src + i, 16);
+  } else {
+    std::memcpy(p, src, n);
+  }
   return at + n;
 }
 

@@ -279,7 +279,7 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
     // template, which is what begin(), add_soa() and finish() write when it applies.
     std::size_t end = qend;  // no SOA in the zone: no authority record
     if (fz.has_soa)
-      end = fz.soa != nullptr ? fz.soa->write_fresh(out, qend, limit, owner.owner, owner.above_apex) : 0;
+      end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, owner.owner, owner.above_apex) : 0;
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
       out[2] = flags;
       out[3] = static_cast<std::uint8_t>(negative);
