@@ -339,3 +339,55 @@ TEST_CASE("fast path: NS sets with glue in every rotation, sets that do not fit,
   CHECK(saw_big_udp);
   CHECK(saw_big_tcp);
 }
+
+TEST_CASE("fast path: zone names of every length class (word compares)", "[query][fast]") {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  write(d + "ip4", kIp4);
+  write(d + "dn", kDn);
+  write(d + "acl", kAcl);
+  // Wire sizes 5, 8, 16, 16 (same tail), 17, 35 and 35 (differing in the middle only).
+  const std::vector<std::string> zones = {"x.t",
+                                          "abcd.t",
+                                          "aaaaaaaaaaaa.t",
+                                          "baaaaaaaaaaa.t",
+                                          "aaaaaaaaaaaaa.t",
+                                          "zone-one-xxxxxxxxxxxxxxxxxxxxxxx.t",
+                                          "zone-two-xxxxxxxxxxxxxxxxxxxxxxx.t"};
+  std::vector<std::string> plain;
+  for (std::size_t i = 0; i < zones.size(); ++i)
+    plain.push_back(zones[i] + (i % 2 == 0 ? ":ip4set:" + d + "ip4" : ":dnset:" + d + "dn"));
+  auto fast = fastrbl::test::load(plain);
+  std::vector<std::string> with_acl = plain;
+  with_acl.push_back(".:acl:" + d + "acl");
+  auto general = fastrbl::test::load(with_acl);
+  REQUIRE(fast != nullptr);
+  REQUIRE(general != nullptr);
+  REQUIRE(fast->fast_zones().size() == zones.size());
+
+  std::vector<std::string> names = {"t",
+                                    "y.t",
+                                    "bcd.t",
+                                    "Abcd.T",
+                                    "a.aaaaaaaaaaa.t",
+                                    "caaaaaaaaaaa.t",
+                                    "zone-three-xxxxxxxxxxxxxxxxxxxxx.t",
+                                    "zone-one-xxxxxxxxxxxxxxxxxxxxxxy.t"};
+  for (const std::string& z : zones) {
+    for (const char* sub : {"4.3.2.1.", "6.3.2.1.", "spam.example.com.", "nothing.", ""})
+      names.push_back(sub + z);
+  }
+  names.push_back("4.3.2.1.ZONE-TWO-xxxxxxxxxxxxxxxxxxxxxxx.T");
+  WorkerState ws_fast, ws_general;
+  for (const std::string& name : names) {
+    for (const char* type : {"A", "TXT"}) {
+      const auto query = fastrbl::test::build_query(QuerySpec(name, type));
+      const Result a = ask(*fast, AnswerConfig{}, query, Transport::kUdp, ws_fast);
+      const Result b = ask(*general, AnswerConfig{}, query, Transport::kUdp, ws_general);
+      INFO(name << " " << type);
+      CHECK(a.bytes == b.bytes);
+      CHECK(a.info.zone == b.info.zone);
+      CHECK(a.info.rcode == b.info.rcode);
+    }
+  }
+}
