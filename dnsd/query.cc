@@ -283,12 +283,11 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
       out[2] = flags;
       out[3] = static_cast<std::uint8_t>(negative);
-      const std::array<std::uint16_t, 3> c = fz.has_soa ? fz.soa->counts() : std::array<std::uint16_t, 3>{};
-      core::store_u16(&out[6], c[0]);
-      core::store_u16(&out[8], c[1]);
-      core::store_u16(&out[10], c[2]);
+      out[6] = 0;  // ANCOUNT
+      out[7] = 0;
+      std::memcpy(&out[8], fz.soa_counts.data(), 4);  // zeros without a SOA
       info->rcode = negative;
-      info->ancount = c[0];
+      info->ancount = 0;
       info->replied = true;
       return end;
     }

@@ -43,6 +43,9 @@ struct FastZone {
   /// The SOA in AUTHORITY (negative answers), or null: no template (see has_soa).
   const core::RecordTemplate* soa = nullptr;
   bool has_soa = false;  // the zone has a SOA
+  /// NSCOUNT and ARCOUNT of a negative answer written with `soa` (ANCOUNT is 0), as they
+  /// go into the header: big-endian, no SOA: zeros.
+  std::array<std::uint8_t, 4> soa_counts{};
   /// The NS set in AUTHORITY with glue, per rotation start (ns_glue[r] for NS r first;
   /// null entries: no template), for positive answers; ns_count entries, 0 without NS.
   const std::optional<core::RecordTemplate>* ns_glue = nullptr;
