@@ -19,10 +19,16 @@ void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
 
 void AnswerSink::add_expanded_txt(const Value& v, const TxtVars& vars, std::string_view subject,
                                   std::uint32_t ttl) noexcept {
-  std::array<char, kMaxTxtLen> buf;  // [0, n) written by expand_txt(), nothing else read
-  std::size_t n = expand_txt(v.txt, vars, subject, buf);
+  // Expanded straight into the RDATA (length byte first): no second copy, as add_txt() makes.
+  std::array<char, 1 + kMaxTxtLen> rdata;  // [0, 1 + n) written below, nothing else read
+  const std::size_t n =
+      expand_txt(v.txt, vars, subject, std::span<char, kMaxTxtLen>(rdata.data() + 1, kMaxTxtLen));
   if (n == 0) return;
-  add_txt(std::string_view(buf.data(), n), ttl);
+  rdata[0] = static_cast<char>(n);                                          // n <= kMaxTxtLen < 256
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(rdata.data());  // NOLINT: chars as bytes
+  const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(bytes, n + 1), ttl);
+  if (!t) return;  // the same record is already there
+  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(bytes + 1, n))) overflow_ = true;
 }
 
 void AnswerSink::add_mx(std::uint16_t pref, const std::uint8_t* exchange, std::uint32_t ttl) noexcept {
