@@ -3,6 +3,7 @@
 #include "core/dns.h"
 
 #include <array>
+#include <cstring>
 
 namespace fastrbl::zones {
 
@@ -11,7 +12,7 @@ void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
   std::array<std::uint8_t, 256> rdata;  // [0, n] written below, nothing else read
   std::size_t n = text.size() < 255 ? text.size() : 255;
   rdata[0] = static_cast<std::uint8_t>(n);
-  for (std::size_t i = 0; i < n; ++i) rdata[1 + i] = static_cast<std::uint8_t>(text[i]);
+  if (n != 0) std::memcpy(rdata.data() + 1, text.data(), n);
   const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(rdata.data(), n + 1), ttl);
   if (!t) return;  // the same record is already there
   if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(rdata.data() + 1, n))) overflow_ = true;
