@@ -79,12 +79,12 @@ inline std::uint64_t lower8(std::uint64_t x) noexcept {
 
 }  // namespace detail
 
-/// Copies the `n` bytes of a wire name at `src` to `dst`, lowercased ('A'..'Z' only).
-/// Length bytes are below 'A', so the whole name is lowercased without walking its
-/// labels. Reads and writes exactly [0, n). Requires: the ranges do not overlap.
-/// Always inlined: it runs on every query (the fast path's call of it was not inlined).
-[[gnu::always_inline]] inline void lower_name(const std::uint8_t* src, std::size_t n,
-                                              std::uint8_t* dst) noexcept {
+namespace detail {
+
+// lower_name(); with kCopy, each block read is also stored unchanged at `copy`.
+template <bool kCopy>
+[[gnu::always_inline]] inline void lower_name_impl(const std::uint8_t* src, std::size_t n, std::uint8_t* dst,
+                                                   std::uint8_t* copy) noexcept {
 #if defined(__SSE2__)
   if (n >= 16) {  // 16 bytes at a time: 'A'..'Z' are the bytes > 64 and < 91 (signed)
     const __m128i below_a = _mm_set1_epi8('A' - 1), above_z = _mm_set1_epi8('Z' + 1),
@@ -93,7 +93,8 @@ inline std::uint64_t lower8(std::uint64_t x) noexcept {
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));  // NOLINT: SSE load
       const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, below_a), _mm_cmplt_epi8(x, above_z));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                       _mm_or_si128(x, _mm_and_si128(upper, bit)));  // NOLINT
+                       _mm_or_si128(x, _mm_and_si128(upper, bit)));                    // NOLINT
+      if constexpr (kCopy) _mm_storeu_si128(reinterpret_cast<__m128i*>(copy + i), x);  // NOLINT
     };
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) lower16(i);
@@ -102,21 +103,44 @@ inline std::uint64_t lower8(std::uint64_t x) noexcept {
   }
 #endif
   if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i) dst[i] = lower(src[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      dst[i] = lower(src[i]);
+      if constexpr (kCopy) copy[i] = src[i];
+    }
     return;
   }
   std::uint64_t w = 0;
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     std::memcpy(&w, src + i, 8);
+    if constexpr (kCopy) std::memcpy(copy + i, &w, 8);
     w = detail::lower8(w);
     std::memcpy(dst + i, &w, 8);
   }
   if (i < n) {  // the last 8 bytes again (lowercasing twice changes nothing)
     std::memcpy(&w, src + n - 8, 8);
+    if constexpr (kCopy) std::memcpy(copy + n - 8, &w, 8);
     w = detail::lower8(w);
     std::memcpy(dst + n - 8, &w, 8);
   }
+}
+
+}  // namespace detail
+
+/// Copies the `n` bytes of a wire name at `src` to `dst`, lowercased ('A'..'Z' only).
+/// Length bytes are below 'A', so the whole name is lowercased without walking its
+/// labels. Reads and writes exactly [0, n). Requires: the ranges do not overlap.
+/// Always inlined: it runs on every query (the fast path's call of it was not inlined).
+[[gnu::always_inline]] inline void lower_name(const std::uint8_t* src, std::size_t n,
+                                              std::uint8_t* dst) noexcept {
+  detail::lower_name_impl<false>(src, n, dst, nullptr);
+}
+
+/// lower_name() that also copies the name unchanged to `copy` [0, n) on the way (the
+/// query path's reply echoes the question as sent). Requires: no range overlaps another.
+[[gnu::always_inline]] inline void lower_name(const std::uint8_t* src, std::size_t n, std::uint8_t* dst,
+                                              std::uint8_t* copy) noexcept {
+  detail::lower_name_impl<true>(src, n, dst, copy);
 }
 
 /// Skips one possibly compressed name starting at `pos`; returns the offset after it, or

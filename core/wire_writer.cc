@@ -4,22 +4,6 @@
 
 namespace fastrbl::core {
 
-void ResponseWriter::begin(std::span<const std::uint8_t> query, std::size_t question_end,
-                           std::size_t limit) noexcept {
-  std::memcpy(buf_.data(), query.data(), question_end);
-  size_ = question_end;
-  set_limit(limit);
-  answer_start_ = question_end;
-  last_ttl_ = 0;
-  counts_ = {};
-  section_ = Section::kAnswer;
-  std::memset(&buf_[6], 0, kHeaderSize - 6);
-  ncompr_ = 0;
-  qlabels_ = 0;
-  compr_ready_ = false;
-  pending_ = nullptr;
-}
-
 void ResponseWriter::register_question() noexcept {
   // Every suffix of the question name is a compression target. A valid question has at
   // most 127 labels, all below offset 0x4000: no capacity or range check is needed.
@@ -117,16 +101,6 @@ std::size_t ResponseWriter::rr_start(std::uint16_t owner, std::uint16_t type, st
 namespace {
 void bump(std::array<std::uint16_t, 3>& counts, Section s) { ++counts[static_cast<std::size_t>(s)]; }
 }  // namespace
-
-bool ResponseWriter::add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept {
-  std::size_t rd = rr_start(owner, rrtype::kA, rrclass::kIN, ttl, 4);
-  if (rd == 0) return false;
-  store_u16(&buf_[rd - 2], 4);
-  std::memcpy(&buf_[rd], addr, 4);
-  size_ += 4;
-  bump(counts_, section_);
-  return true;
-}
 
 bool ResponseWriter::add_txt(std::uint16_t owner, std::uint16_t rrclass, std::uint32_t ttl,
                              std::span<const std::uint8_t> text) noexcept {
@@ -231,9 +205,9 @@ bool ResponseWriter::add_opt(std::uint16_t udp_size, std::uint8_t ext_rcode, std
   return true;
 }
 
-std::optional<std::uint32_t> ResponseWriter::merge_answer_ttl(std::uint16_t type,
-                                                              std::span<const std::uint8_t> rdata,
-                                                              std::uint32_t ttl) noexcept {
+std::optional<std::uint32_t> ResponseWriter::merge_answer_ttl_slow(std::uint16_t type,
+                                                                   std::span<const std::uint8_t> rdata,
+                                                                   std::uint32_t ttl) noexcept {
   auto same_data = [&](std::size_t pos) {
     std::uint16_t rdlen = load_u16(&buf_[pos + 10]);
     return rdlen == rdata.size() && (rdata.empty() || std::memcmp(&buf_[pos + 12], rdata.data(), rdlen) == 0);
@@ -377,6 +351,29 @@ std::optional<RecordTemplate> RecordTemplate::capture(const Name& apex, Section 
   t.padded_ = t.bytes_;
   t.padded_.resize((t.bytes_.size() + 15) / 16 * 16, 0);
   return t;
+}
+
+void RecordTemplate::build_shift_table() {
+  shifted_.clear();
+  stride_ = shifts_ = 0;
+  const std::size_t apex_size = question_end_ - kHeaderSize - 4;
+  // The question ends at 12 + 255 + 4 at most: every shift keeps the pointers below 0x4000.
+  if (!fresh_ok_ || apex_size == 0 || apex_size > kMaxNameLen ||
+      kHeaderSize + kMaxNameLen + 4 + bytes_.size() >= 0x4000)
+    return;
+  const std::size_t count = kMaxNameLen + 1 - apex_size;
+  const std::size_t stride = padded_.size();
+  shifted_.assign(count * stride + 64, 0);
+  for (std::size_t shift = 0; shift < count; ++shift) {
+    std::uint8_t* p = shifted_.data() + shift * stride;
+    std::memcpy(p, padded_.data(), stride);
+    for (const std::uint16_t off : apex_ptrs_)
+      store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) + shift));
+    for (const std::uint16_t off : self_ptrs_)
+      store_u16(p + off, static_cast<std::uint16_t>(load_u16(p + off) + shift));
+  }
+  stride_ = stride;
+  shifts_ = count;
 }
 
 ResponseWriter::TemplateResult ResponseWriter::add_template(const RecordTemplate& t, std::uint16_t apex,

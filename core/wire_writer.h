@@ -60,20 +60,45 @@ class RecordTemplate {
   /// Records per section (answer, authority, additional).
   const std::array<std::uint16_t, 3>& counts() const noexcept { return counts_; }
 
-  /// What ResponseWriter::add_template() writes into a writer that holds only a header and
-  /// a question ending at `at` (nothing else written or registered since begin()) and is in
+  /// What ResponseWriter::add_template() writes at `at` into a writer that registered no
+  /// compression target since begin() (it holds a header, the question and up to `at` only
+  /// records with a pointer owner and no name in RDATA, e.g. A and TXT answers) and is in
   /// the template's start section, without a writer: copies the records to out[at, ...) and
   /// patches their pointers. Returns the end of the records, or 0 when add_template() would
   /// not write them here (no room under `limit`, or not applicable); the caller then uses
-  /// a writer. The section counts are the caller's (counts()). For the query path's
-  /// negative answers, where nothing follows the SOA.
-  /// Inline: it writes the SOA of most answers.
-  std::size_t write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit, std::uint16_t apex,
-                          const std::uint8_t* above_apex) const noexcept;
+  /// a writer. The section counts are the caller's (counts()). For the query path's fast
+  /// answers, where nothing follows the template: the SOA of negative answers right after
+  /// the question, the NS set after the answer records of positive ones.
+  /// Always inlined: it writes the SOA of most answers (the query path calls it twice, and
+  /// gcc then keeps one copy out of line, which costs more than the copy itself).
+  [[gnu::always_inline]] std::size_t write_fresh(std::span<std::uint8_t> out, std::size_t at,
+                                                 std::size_t limit, std::uint16_t apex,
+                                                 const std::uint8_t* above_apex) const noexcept;
+
+  /// Builds the table write_after_question() reads: one copy of the records for each
+  /// offset the apex can have in a question (12 + s for s in [0, 256 - apex size)), its
+  /// pointers moved by s, 16-byte padded (about 16 KB for a SOA). Allocates; for snapshot
+  /// build time only. Builds nothing when write_fresh() never applies.
+  void build_shift_table();
+
+  /// write_fresh() at the end of the question (at = apex + the apex's length + 4), where a
+  /// negative answer's SOA goes: every pointer then moves by the same amount, the apex's
+  /// offset minus 12, so the records come ready from the table of build_shift_table() and
+  /// are only copied. Returns what write_fresh() returns, or 0 without a table.
+  [[gnu::always_inline]] std::size_t write_after_question(std::span<std::uint8_t> out, std::size_t limit,
+                                                          std::uint16_t apex,
+                                                          const std::uint8_t* above_apex) const noexcept;
 
  private:
   friend class ResponseWriter;
   RecordTemplate() = default;
+  [[gnu::always_inline]] bool shares_below_apex(const std::uint8_t* above_apex) const noexcept {
+    if (above_apex != nullptr && !below_apex_.empty()) {
+      for (std::size_t i = 0; i < below_apex_.size(); i += below_apex_[i] + 1u)
+        if (std::memcmp(&below_apex_[i], above_apex, below_apex_[i] + 1u) == 0) return true;
+    }
+    return false;
+  }
 
   std::vector<std::uint8_t> bytes_;           // the records, pointers as in the capture
   std::vector<std::uint8_t> padded_;          // bytes_ and zeros up to a multiple of 16
@@ -89,6 +114,11 @@ class RecordTemplate {
   // add_template() on a fresh writer never registers the question first (its names fit
   // among the targets whatever the question) and its pointers stay below 0x4000.
   bool fresh_ok_ = false;
+  // build_shift_table(): shifts_ copies of stride_ bytes each, then 64 bytes of zeros (so
+  // that one 64-byte read from any copy stays inside).
+  std::vector<std::uint8_t> shifted_;
+  std::size_t stride_ = 0;
+  std::size_t shifts_ = 0;
 };
 
 class ResponseWriter {
@@ -109,7 +139,25 @@ class ResponseWriter {
   /// `query`, zeroes the section counts and registers the question name for compression.
   /// `limit` is the largest response allowed (clamped to the buffer size).
   /// Requires: the question was validated by parse_query(); question_end <= buffer size.
-  void begin(std::span<const std::uint8_t> query, std::size_t question_end, std::size_t limit) noexcept;
+  void begin(std::span<const std::uint8_t> query, std::size_t question_end, std::size_t limit) noexcept {
+    std::memcpy(buf_.data(), query.data(), question_end);
+    begin_copied(question_end, limit);
+  }
+  /// begin() for a buffer that already holds the header and question in [0, question_end)
+  /// (the query path's fast path copies them while it lowercases the name).
+  void begin_copied(std::size_t question_end, std::size_t limit) noexcept {
+    size_ = question_end;
+    set_limit(limit);
+    answer_start_ = question_end;
+    last_ttl_ = 0;
+    counts_ = {};
+    section_ = Section::kAnswer;
+    std::memset(&buf_[6], 0, kHeaderSize - 6);
+    ncompr_ = 0;
+    qlabels_ = 0;
+    compr_ready_ = false;
+    pending_ = nullptr;
+  }
 
   std::uint8_t* header() noexcept { return buf_.data(); }
   std::size_t size() const noexcept { return size_; }
@@ -122,7 +170,22 @@ class ResponseWriter {
   void set_section(Section s) noexcept { section_ = s; }
   Section section() const noexcept { return section_; }
 
-  bool add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept;
+  /// Inline: the record of most positive answers (16 bytes, written directly).
+  bool add_a(std::uint16_t owner, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept {
+    std::uint16_t& count = counts_[static_cast<std::size_t>(section_)];
+    if (!room(16) || count >= 255) return false;
+    std::uint8_t* p = &buf_[size_];
+    store_u16(p, static_cast<std::uint16_t>(0xc000u | owner));
+    store_u16(p + 2, rrtype::kA);
+    store_u16(p + 4, rrclass::kIN);
+    store_u32(p + 6, ttl);
+    store_u16(p + 10, 4);
+    std::memcpy(p + 12, addr, 4);
+    last_ttl_ = size_ + 6;
+    size_ += 16;
+    ++count;
+    return true;
+  }
   /// One TXT character-string of at most 255 bytes.
   bool add_txt(std::uint16_t owner, std::uint16_t rrclass, std::uint32_t ttl,
                std::span<const std::uint8_t> text) noexcept;
@@ -147,8 +210,12 @@ class ResponseWriter {
   /// Lowers the TTL of existing records of `type` when `ttl` is smaller. Returns the TTL
   /// the new record must carry, or nothing if an identical record is already there.
   /// Requires: the answer section holds only records written with a pointer owner.
+  /// Inline for the first answer record (nothing to merge with); the rest out of line.
   std::optional<std::uint32_t> merge_answer_ttl(std::uint16_t type, std::span<const std::uint8_t> rdata,
-                                                std::uint32_t ttl) noexcept;
+                                                std::uint32_t ttl) noexcept {
+    if (counts_[0] == 0) return ttl;
+    return merge_answer_ttl_slow(type, rdata, ttl);
+  }
 
   Mark mark() const noexcept { return {size_, counts_, ncompr_, compr_ready_, pending_, pending_at_}; }
   void rollback(const Mark& m) noexcept {
@@ -179,6 +246,8 @@ class ResponseWriter {
 
  private:
   bool room(std::size_t n) const noexcept { return n <= limit_ && limit_ - n >= size_; }
+  std::optional<std::uint32_t> merge_answer_ttl_slow(std::uint16_t type, std::span<const std::uint8_t> rdata,
+                                                     std::uint32_t ttl) noexcept;
   // Writes owner pointer + type/class/ttl + rdlength placeholder. Returns rdata offset or 0.
   std::size_t rr_start(std::uint16_t owner, std::uint16_t type, std::uint16_t rrclass, std::uint32_t ttl,
                        std::size_t rdata_min) noexcept;
@@ -215,16 +284,13 @@ class ResponseWriter {
   friend class RecordTemplate;
 };
 
-inline std::size_t RecordTemplate::write_fresh(std::span<std::uint8_t> out, std::size_t at, std::size_t limit,
-                                               std::uint16_t apex,
-                                               const std::uint8_t* above_apex) const noexcept {
+[[gnu::always_inline]] inline std::size_t RecordTemplate::write_fresh(
+    std::span<std::uint8_t> out, std::size_t at, std::size_t limit, std::uint16_t apex,
+    const std::uint8_t* above_apex) const noexcept {
   const std::size_t n = bytes_.size();
   if (limit > out.size()) limit = out.size();
   if (!fresh_ok_ || at + n >= 0x4000 || n > limit || limit - n < at) return 0;
-  if (above_apex != nullptr && !below_apex_.empty()) {
-    for (std::size_t i = 0; i < below_apex_.size(); i += below_apex_[i] + 1u)
-      if (std::memcmp(&below_apex_[i], above_apex, below_apex_[i] + 1u) == 0) return 0;
-  }
+  if (shares_below_apex(above_apex)) return 0;
   // Locals throughout: the byte stores below could alias the vectors' own members.
   std::uint8_t* p = out.data() + at;
   const std::uint8_t* src = padded_.data();
@@ -240,6 +306,31 @@ inline std::size_t RecordTemplate::write_fresh(std::span<std::uint8_t> out, std:
   const auto self_shift = static_cast<std::uint16_t>(at - question_end_);
   for (const std::uint16_t *f = self_ptrs_.data(), *e = f + self_ptrs_.size(); f != e; ++f)
     store_u16(p + *f, static_cast<std::uint16_t>(load_u16(p + *f) + self_shift));
+  return at + n;
+}
+
+[[gnu::always_inline]] inline std::size_t RecordTemplate::write_after_question(
+    std::span<std::uint8_t> out, std::size_t limit, std::uint16_t apex,
+    const std::uint8_t* above_apex) const noexcept {
+  const std::size_t shift = apex - kHeaderSize;
+  const std::size_t n = bytes_.size();
+  const std::size_t at = question_end_ + shift;
+  if (limit > out.size()) limit = out.size();
+  // A table means fresh_ok_ and at + n < 0x4000 for every shift in it.
+  if (shift >= shifts_ || n > limit || limit - n < at) return 0;
+  if (shares_below_apex(above_apex)) return 0;
+  std::uint8_t* p = out.data() + at;
+  const std::uint8_t* src = shifted_.data() + shift * stride_;
+  if (stride_ <= 64 && out.size() - at >= 64) {  // most SOAs: 64 bytes, no loop
+    std::memcpy(p, src, 16);
+    std::memcpy(p + 16, src + 16, 16);
+    std::memcpy(p + 32, src + 32, 16);
+    std::memcpy(p + 48, src + 48, 16);
+  } else if (out.size() - at >= stride_) {
+    for (std::size_t i = 0; i < stride_; i += 16) std::memcpy(p + i, src + i, 16);
+  } else {
+    std::memcpy(p, src, n);
+  }
   return at + n;
 }
 

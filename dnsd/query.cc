@@ -202,8 +202,13 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
       (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
     return kFallback;
+  // The header and the question go to `out` as they are, the name on the way as it is
+  // lowercased (all copies keep offsets, so their overlaps write the same bytes). If the
+  // general path answers after all, it writes them again.
+  std::memcpy(out.data(), p, 16);                     // the header and (size >= 17) 4 bytes more
   std::array<std::uint8_t, core::kMaxNameLen> lname;  // [0, qname_len) set below
-  core::lower_name(name, qname_len, lname.data());
+  core::lower_name(name, qname_len, lname.data(), out.data() + core::kHeaderSize);
+  std::memcpy(out.data() + t, p + t, 4);
 
   // The zone: the first (most specific) whose apex is the name's tail.
   const std::span<const zones::FastZone> zones = snapshot.fast_zones();
@@ -270,31 +275,26 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   const core::Rcode negative = exists ? Rcode::kNoError : Rcode::kNxDomain;
 
   if (!listed) {
-    // NXDOMAIN or NODATA: the header, the question and the zone's SOA template, which is
-    // what begin(), add_soa() and finish() write when the template applies.
-    const core::RecordTemplate* soa = nullptr;
+    // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
+    // template, which is what begin(), add_soa() and finish() write when it applies.
     std::size_t end = qend;  // no SOA in the zone: no authority record
-    if (zone.soa) {
-      if (zone.templates && zone.templates->soa_authority) soa = &*zone.templates->soa_authority;
-      end = soa != nullptr ? soa->write_fresh(out, qend, limit, owner.owner, owner.above_apex) : 0;
-    }
+    if (fz.has_soa)
+      end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, owner.owner, owner.above_apex) : 0;
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
-      std::memcpy(out.data(), p, qend);
       out[2] = flags;
       out[3] = static_cast<std::uint8_t>(negative);
-      const std::array<std::uint16_t, 3> c = soa != nullptr ? soa->counts() : std::array<std::uint16_t, 3>{};
-      core::store_u16(&out[6], c[0]);
-      core::store_u16(&out[8], c[1]);
-      core::store_u16(&out[10], c[2]);
+      out[6] = 0;  // ANCOUNT
+      out[7] = 0;
+      std::memcpy(&out[8], fz.soa_counts.data(), 4);  // zeros without a SOA
       info->rcode = negative;
-      info->ancount = c[0];
+      info->ancount = 0;
       info->replied = true;
       return end;
     }
   }
 
   ResponseWriter w(out);
-  w.begin(query, qend, limit);
+  w.begin_copied(qend, limit);
   std::uint8_t* h = w.header();
   h[2] = flags;
   h[3] = 0;
@@ -309,15 +309,31 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
   }
 
   core::Rcode rcode = Rcode::kNoError;
+  const std::uint16_t ancount = w.count(Section::kAnswer);
+  info->rcode = rcode;
+  info->ancount = ancount;
+  info->replied = true;
   if (sink.overflow()) {  // as the general path: TC rather than a silently dropped record
     h[2] |= core::kFlagTC;
-  } else {
-    rcode = write_authority(w, zone, owner, exists, config, state);
-    h[3] = static_cast<std::uint8_t>(rcode);
+    return w.finish();
   }
+  // A positive answer: the NS set with glue in AUTHORITY, as write_authority() writes it
+  // when the template applies (the answer records registered no compression targets).
+  if (ancount != 0 && exists && !config.lazy && fz.ns_count != 0) {
+    const std::uint32_t first = state.ns_rotation;
+    const std::optional<core::RecordTemplate>& ns = fz.ns_glue[first % fz.ns_count];
+    const std::size_t end = ns ? ns->write_fresh(out, w.size(), w.limit(), owner.owner, owner.above_apex) : 0;
+    if (end != 0) {
+      state.ns_rotation = first + 1;
+      core::store_u16(&h[6], ancount);
+      core::store_u16(&h[8], ns->counts()[1]);
+      core::store_u16(&h[10], ns->counts()[2]);
+      return end;
+    }
+  }
+  rcode = write_authority(w, zone, owner, exists, config, state);
+  h[3] = static_cast<std::uint8_t>(rcode);
   info->rcode = rcode;
-  info->ancount = w.count(Section::kAnswer);
-  info->replied = true;
   return w.finish();
 }
 

@@ -3,35 +3,33 @@
 #include "core/dns.h"
 
 #include <array>
+#include <cstring>
 
 namespace fastrbl::zones {
-
-void AnswerSink::add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) noexcept {
-  if (!want_a_) return;
-  const auto t = w_.merge_answer_ttl(core::rrtype::kA, a, ttl);
-  if (!t) return;  // the same record is already there
-  if (!w_.add_a(kQnameOffset, *t, a.data())) overflow_ = true;
-}
 
 void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
   if (!want_txt_) return;
   std::array<std::uint8_t, 256> rdata;  // [0, n] written below, nothing else read
   std::size_t n = text.size() < 255 ? text.size() : 255;
   rdata[0] = static_cast<std::uint8_t>(n);
-  for (std::size_t i = 0; i < n; ++i) rdata[1 + i] = static_cast<std::uint8_t>(text[i]);
+  if (n != 0) std::memcpy(rdata.data() + 1, text.data(), n);
   const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(rdata.data(), n + 1), ttl);
   if (!t) return;  // the same record is already there
   if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(rdata.data() + 1, n))) overflow_ = true;
 }
 
-void AnswerSink::add_a_txt(const Value& v, const TxtVars& vars, std::string_view subject,
-                           std::uint32_t ttl) noexcept {
-  add_a(v.a, ttl);
-  if (!want_txt_) return;
-  std::array<char, kMaxTxtLen> buf;  // [0, n) written by expand_txt(), nothing else read
-  std::size_t n = expand_txt(v.txt, vars, subject, buf);
+void AnswerSink::add_expanded_txt(const Value& v, const TxtVars& vars, std::string_view subject,
+                                  std::uint32_t ttl) noexcept {
+  // Expanded straight into the RDATA (length byte first): no second copy, as add_txt() makes.
+  std::array<char, 1 + kMaxTxtLen> rdata;  // [0, 1 + n) written below, nothing else read
+  const std::size_t n =
+      expand_txt(v.txt, vars, subject, std::span<char, kMaxTxtLen>(rdata.data() + 1, kMaxTxtLen));
   if (n == 0) return;
-  add_txt(std::string_view(buf.data(), n), ttl);
+  rdata[0] = static_cast<char>(n);                                          // n <= kMaxTxtLen < 256
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(rdata.data());  // NOLINT: chars as bytes
+  const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(bytes, n + 1), ttl);
+  if (!t) return;  // the same record is already there
+  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(bytes + 1, n))) overflow_ = true;
 }
 
 void AnswerSink::add_mx(std::uint16_t pref, const std::uint8_t* exchange, std::uint32_t ttl) noexcept {

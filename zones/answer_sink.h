@@ -33,9 +33,18 @@ class AnswerSink {
   bool wants_txt() const noexcept { return want_txt_; }
   bool wants_mx() const noexcept { return want_mx_; }
 
-  /// The A record and the expanded TXT of `v` (as rbldnsd's addrr_a_txt).
-  void add_a_txt(const Value& v, const TxtVars& vars, std::string_view subject, std::uint32_t ttl) noexcept;
-  void add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) noexcept;
+  /// The A record and the expanded TXT of `v` (as rbldnsd's addrr_a_txt). Inline up to
+  /// the TXT (the datasets' emit() of every positive A answer calls it).
+  void add_a_txt(const Value& v, const TxtVars& vars, std::string_view subject, std::uint32_t ttl) noexcept {
+    add_a(v.a, ttl);
+    if (want_txt_) add_expanded_txt(v, vars, subject, ttl);
+  }
+  void add_a(const std::array<std::uint8_t, 4>& a, std::uint32_t ttl) noexcept {
+    if (!want_a_) return;
+    const auto t = w_.merge_answer_ttl(core::rrtype::kA, a, ttl);
+    if (!t) return;  // the same record is already there
+    if (!w_.add_a(kQnameOffset, *t, a.data())) overflow_ = true;
+  }
   /// A TXT record with verbatim text (generic datasets; no substitution).
   void add_txt(std::string_view text, std::uint32_t ttl) noexcept;
   void add_mx(std::uint16_t pref, const std::uint8_t* exchange, std::uint32_t ttl) noexcept;
@@ -45,6 +54,10 @@ class AnswerSink {
   core::ResponseWriter& writer() noexcept { return w_; }
 
  private:
+  // The TXT half of add_a_txt().
+  void add_expanded_txt(const Value& v, const TxtVars& vars, std::string_view subject,
+                        std::uint32_t ttl) noexcept;
+
   core::ResponseWriter& w_;
   bool want_a_ = false, want_txt_ = false, want_mx_ = false;
   bool overflow_ = false;

@@ -35,6 +35,17 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
       f.kind = ip4 == n ? FastZone::Kind::kIp4Set : FastZone::Kind::kDnSet;
       f.count = static_cast<std::uint8_t>(n);
       for (std::size_t i = 0; i < n; ++i) f.datasets[i] = z.datasets[i].get();
+      const ZoneTemplates& t = *z.templates;
+      f.has_soa = z.soa.has_value();
+      if (z.soa && t.soa_authority && t.soa_authority->counts()[0] == 0) {
+        f.soa = &*t.soa_authority;
+        core::store_u16(&f.soa_counts[0], f.soa->counts()[1]);
+        core::store_u16(&f.soa_counts[2], f.soa->counts()[2]);
+      }
+      if (!z.ns.empty() && z.ns.size() <= 255 && t.ns_authority_glue.size() == z.ns.size()) {
+        f.ns_glue = t.ns_authority_glue.data();
+        f.ns_count = static_cast<std::uint8_t>(z.ns.size());
+      }
     }
     fast_.push_back(f);
     if (f.kind == FastZone::Kind::kGeneric) fast_generic_.push_back(f);

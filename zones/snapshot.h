@@ -8,12 +8,14 @@
 // Thread safety: all const methods may be called concurrently.
 
 #include "core/wire_reader.h"
+#include "core/wire_writer.h"
 #include "zones/zone.h"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,8 +23,10 @@ namespace fastrbl::zones {
 
 /// A zone as the query path's fast path (dnsd/query.cc) sees it: the apex to match as a
 /// suffix and, when every dataset of the zone is of one simple kind and nothing else
-/// applies to the zone (no acl, serviced), that kind and the datasets. Built by Snapshot's
-/// constructor, in zones() order; `name` and `datasets` point into the snapshot.
+/// applies to the zone (no acl, serviced), that kind and the datasets, and the zone's
+/// templates (zones/zone_records.h) the fast path writes without a writer. Built by
+/// Snapshot's constructor, in zones() order; `name`, `datasets`, `soa` and `ns_glue` point
+/// into the snapshot.
 struct FastZone {
   enum class Kind : std::uint8_t {
     kGeneric,  // the fast path does not serve this zone (the general path does)
@@ -36,6 +40,16 @@ struct FastZone {
   Kind kind = Kind::kGeneric;
   std::uint8_t count = 0;  // datasets[0, count): the zone's datasets in order
   std::array<const Dataset*, kMaxDatasets> datasets{};
+  /// The SOA in AUTHORITY (negative answers), or null: no template (see has_soa).
+  const core::RecordTemplate* soa = nullptr;
+  bool has_soa = false;  // the zone has a SOA
+  /// NSCOUNT and ARCOUNT of a negative answer written with `soa` (ANCOUNT is 0), as they
+  /// go into the header: big-endian, no SOA: zeros.
+  std::array<std::uint8_t, 4> soa_counts{};
+  /// The NS set in AUTHORITY with glue, per rotation start (ns_glue[r] for NS r first;
+  /// null entries: no template), for positive answers; ns_count entries, 0 without NS.
+  const std::optional<core::RecordTemplate>* ns_glue = nullptr;
+  std::uint8_t ns_count = 0;
 };
 
 class Snapshot {

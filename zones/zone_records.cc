@@ -56,6 +56,7 @@ ZoneTemplates build_zone_templates(const Zone& zone) {
           [&](ResponseWriter& w) { return write_soa(w, zone, kApex, authority); });
       (authority ? t.soa_authority : t.soa_answer) = std::move(r);
     }
+    if (t.soa_authority) t.soa_authority->build_shift_table();  // for the fast path's negative answers
   }
   for (std::uint32_t r = 0; r < zone.ns.size(); ++r) {
     t.ns_answer.push_back(core::RecordTemplate::capture(zone.name, Section::kAnswer, [&](ResponseWriter& w) {

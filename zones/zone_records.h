@@ -19,7 +19,8 @@ namespace fastrbl::zones {
 
 struct ZoneTemplates {
   std::optional<core::RecordTemplate> soa_answer;     // SOA with its own TTL, in ANSWER
-  std::optional<core::RecordTemplate> soa_authority;  // SOA with MINIMUM as TTL, in AUTHORITY
+  std::optional<core::RecordTemplate> soa_authority;  // SOA with MINIMUM as TTL, in AUTHORITY (with
+                                                      // the shift table: build_shift_table())
   /// Per rotation start r: the NS set from NS r on (ANSWER), and in AUTHORITY without and
   /// with glue. Empty entries (nullopt) mean "use the generic path".
   std::vector<std::optional<core::RecordTemplate>> ns_answer, ns_authority, ns_authority_glue;

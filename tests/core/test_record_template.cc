@@ -11,7 +11,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -244,4 +246,122 @@ TEST_CASE("RecordTemplate: not applicable after other names or in another sectio
   const core::Name other = name("ns9.example.net");
   REQUIRE(w.add_ns(q.apex, 60, other.data()));  // registers compression targets
   CHECK(w.add_template(*t, q.apex, q.above) == ResponseWriter::TemplateResult::kNotApplicable);
+}
+
+namespace {
+
+// A question name of `zone` whose apex is at offset 12 + shift (shift >= 2): labels of up
+// to 63 bytes, the last one padded to hit the shift exactly.
+std::string name_with_shift(std::size_t shift, const char* zone) {
+  std::string out;
+  while (shift > 0) {
+    std::size_t len = shift - 1 > 63 ? 63 : shift - 1;
+    if (shift - (len + 1) == 1) --len;  // never leave a remainder of 1 (an empty label)
+    out += std::string(len, static_cast<char>('a' + shift % 26)) + ".";
+    shift -= len + 1;
+  }
+  return out + zone;
+}
+
+// The bytes add_template() writes after the question (the reference for the writerless copies).
+std::vector<std::uint8_t> by_add_template(const core::RecordTemplate& t, const Question& q, Section section,
+                                          std::size_t limit) {
+  std::vector<std::uint8_t> b(4096, 0x33);
+  ResponseWriter w(b);
+  w.begin(q.packet, q.q.question_end, limit);
+  w.set_section(section);
+  if (w.add_template(t, q.apex, q.above) != ResponseWriter::TemplateResult::kWritten) return {};
+  return {b.begin(), b.begin() + static_cast<std::ptrdiff_t>(w.size())};
+}
+
+}  // namespace
+
+TEST_CASE("RecordTemplate: write_fresh and write_after_question write add_template's bytes",
+          "[wire_writer][template]") {
+  for (const Row& row : kRows) {
+    INFO(row.what);
+    const core::Name zone = name(row.zone);
+    std::vector<core::Name> names;
+    for (const char* n : row.names) names.push_back(name(n));
+    auto t = core::RecordTemplate::capture(zone, row.section, [&](ResponseWriter& w) {
+      return write_generic(w, row, names, core::kHeaderSize);
+    });
+    REQUIRE(t.has_value());
+    Question q;
+    parse(row.qname, zone, &q);
+    const std::size_t qend = q.q.question_end;
+    const std::vector<std::uint8_t> want = by_add_template(*t, q, row.section, 4096);
+    CHECK(want.empty() == !row.applies);
+
+    std::vector<std::uint8_t> out(4096, 0x44);
+    std::memcpy(out.data(), q.packet.data(), qend);
+    std::memset(&out[6], 0, 6);  // as begin() leaves the counts
+    std::size_t end = t->write_fresh(out, qend, 4096, q.apex, q.above);
+    CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(end)) == want);
+
+    CHECK(t->write_after_question(out, 4096, q.apex, q.above) == 0);  // no table yet
+    t->build_shift_table();
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(qend), out.end(), 0x44);
+    end = t->write_after_question(out, 4096, q.apex, q.above);
+    CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(end)) == want);
+
+    // After two A records (which register no compression target), as in a positive answer.
+    if (!row.applies) continue;
+    std::vector<std::uint8_t> bg(4096, 0x55), bt(4096, 0x66);
+    ResponseWriter wg(bg), wt(bt);
+    wg.begin(q.packet, qend, 4096);
+    wt.begin(q.packet, qend, 4096);
+    const std::uint8_t a1[4] = {127, 0, 0, 2}, a2[4] = {127, 0, 0, 3};
+    for (ResponseWriter* w : {&wg, &wt}) {
+      REQUIRE(w->add_a(core::kHeaderSize, 60, a1));
+      REQUIRE(w->add_a(core::kHeaderSize, 60, a2));
+      w->set_section(row.section);
+    }
+    REQUIRE(write_generic(wg, row, names, q.apex));
+    end = t->write_fresh(bt, wt.size(), 4096, q.apex, q.above);
+    CHECK(end == wg.size());
+    CHECK(std::vector<std::uint8_t>(bt.begin(), bt.begin() + static_cast<std::ptrdiff_t>(end)) ==
+          std::vector<std::uint8_t>(bg.begin(), bg.begin() + static_cast<std::ptrdiff_t>(wg.size())));
+  }
+}
+
+TEST_CASE("RecordTemplate: write_after_question for every apex offset, and at the size limit",
+          "[wire_writer][template]") {
+  for (const std::size_t row_index : {std::size_t{0}, std::size_t{3}, std::size_t{6}}) {  // SOA rows
+    const Row& row = kRows[row_index];
+    INFO(row.what);
+    const core::Name zone = name(row.zone);
+    std::vector<core::Name> names;
+    for (const char* n : row.names) names.push_back(name(n));
+    auto t = core::RecordTemplate::capture(zone, row.section, [&](ResponseWriter& w) {
+      return write_generic(w, row, names, core::kHeaderSize);
+    });
+    REQUIRE(t.has_value());
+    t->build_shift_table();
+    const std::size_t max_shift = core::kMaxNameLen - zone.size();
+    for (std::size_t shift = 2; shift <= max_shift; ++shift) {
+      const std::string qname = name_with_shift(shift, row.zone);
+      INFO(qname);
+      Question q;
+      parse(qname.c_str(), zone, &q);
+      REQUIRE(q.apex == core::kHeaderSize + shift);
+      const std::size_t qend = q.q.question_end;
+      const std::vector<std::uint8_t> want = by_add_template(*t, q, row.section, 4096);
+      REQUIRE(!want.empty());
+      const std::size_t exact = want.size();
+      for (const std::size_t limit : {exact - 1, exact, std::size_t{4096}}) {
+        // An output buffer that ends right after the limit: the copy may not run past it.
+        std::vector<std::uint8_t> out(limit, 0x44);
+        std::memcpy(out.data(), q.packet.data(), qend);
+        std::memset(&out[6], 0, 6);
+        const std::size_t end = t->write_after_question(out, limit, q.apex, q.above);
+        if (limit < exact) {
+          CHECK(end == 0);
+        } else {
+          CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(end)) ==
+                want);
+        }
+      }
+    }
+  }
 }

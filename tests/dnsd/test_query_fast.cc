@@ -212,3 +212,182 @@ TEST_CASE("fast path: malformed and unusual headers go to the general path", "[q
     }
   }
 }
+
+namespace {
+
+// Zones for the precomputed authority blocks: five NS, three with glue (in the dnset zone
+// gd.t, which has its own NS and glue inside itself); six long in-zone NS whose glue
+// does not fit in 512 bytes after an answer (the set alone does); a zone without NS; a
+// zone without SOA. TXT without `$` (no substitution) and with it.
+constexpr const char* kGlueIp4 = R"($SOA 3600 ns1.gd.t. hostmaster.example.net. 1 600 300 86400 60
+$NS 3600 ns1.gd.t ns2.gd.t ns3.example.net ns4.gd.t ns5.example.net
+1.2.3.4 :127.0.0.2:Listed, no substitution
+1.2.3.5 :127.0.0.3:Listed $
+1.2.3.6 :127.0.0.4:
+)";
+
+constexpr const char* kGlueDn = R"($SOA 3600 ns1.gd.t. hostmaster.gd.t. 1 600 300 86400 60
+$NS 3600 ns1.gd.t ns2.gd.t
+ns1 :10.0.0.1:
+ns2 :10.0.0.2:
+ns4 :10.0.0.4:
+ns-0-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.0:
+ns-1-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.1:
+ns-2-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.2:
+ns-3-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.3:
+ns-4-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.4:
+ns-5-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.5:
+ns-6-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.6:
+ns-7-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :10.0.1.7:
+spam.example.com :127.0.0.2:Listed domain $
+plain.example.com :127.0.0.3:No substitution
+)";
+
+constexpr const char* kBigNs = R"($SOA 3600 ns1.gd.t. hostmaster.example.net. 1 600 300 86400 60
+$NS 3600 ns-0-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t ns-1-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t ns-2-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t ns-3-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t ns-4-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t ns-5-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t
+1.2.3.4 :127.0.0.2:Listed
+)";
+
+constexpr const char* kNoNs = R"($SOA 3600 ns1.gd.t. hostmaster.example.net. 1 600 300 86400 60
+1.2.3.4 :127.0.0.2:Listed $
+)";
+
+constexpr const char* kNoSoa = R"($NS 3600 ns1.gd.t ns2.gd.t
+1.2.3.4 :127.0.0.2:Listed $
+)";
+
+std::uint16_t count_at(const std::vector<std::uint8_t>& m, std::size_t off) {
+  return static_cast<std::uint16_t>(m[off] << 8 | m[off + 1]);
+}
+
+}  // namespace
+
+TEST_CASE("fast path: NS sets with glue in every rotation, sets that do not fit, zones without NS or SOA",
+          "[query][fast]") {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  write(d + "g", kGlueIp4);
+  write(d + "gd", kGlueDn);
+  write(d + "big", kBigNs);
+  write(d + "nons", kNoNs);
+  write(d + "nosoa", kNoSoa);
+  write(d + "acl", kAcl);
+  const std::vector<std::string> plain = {"g.t:ip4set:" + d + "g", "gd.t:dnset:" + d + "gd",
+                                          "big.t:ip4set:" + d + "big", "nons.t:ip4set:" + d + "nons",
+                                          "nosoa.t:ip4set:" + d + "nosoa"};
+  auto fast = fastrbl::test::load(plain);
+  std::vector<std::string> with_acl = plain;
+  with_acl.push_back(".:acl:" + d + "acl");
+  auto general = fastrbl::test::load(with_acl);
+  REQUIRE(fast != nullptr);
+  REQUIRE(general != nullptr);
+  REQUIRE(fast->fast_zones().size() == 5);
+  for (const FastZone& z : fast->fast_zones()) CHECK(z.kind != FastZone::Kind::kGeneric);
+
+  const std::vector<std::string> names = {
+      "4.3.2.1.g.t",
+      "5.3.2.1.g.t",
+      "6.3.2.1.g.t",
+      "7.3.2.1.g.t",
+      "4.3.2.1.big.t",
+      "5.3.2.1.big.t",
+      "4.3.2.1.nons.t",
+      "5.3.2.1.nons.t",
+      "4.3.2.1.nosoa.t",
+      "5.3.2.1.nosoa.t",
+      "spam.example.com.gd.t",
+      "plain.example.com.gd.t",
+      "other.gd.t",
+      "ns1.gd.t",  // the question is an NS name below the apex: compressed differently
+      "x.ns2.gd.t",
+      "NS4.GD.T",
+      "ns-3-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.gd.t"};
+  const AnswerConfig configs[] = {AnswerConfig{}, AnswerConfig{true, 0}};
+  bool saw_glue = false, saw_big_udp = false, saw_big_tcp = false;
+  for (const AnswerConfig& cfg : configs) {
+    WorkerState ws_fast, ws_general;
+    for (const std::string& name : names) {
+      for (const char* type : {"A", "TXT", "ANY"}) {
+        for (int variant = 0; variant < 3; ++variant) {
+          QuerySpec q(name, type);
+          q.rd = variant == 1;
+          const Transport t = variant == 2 ? Transport::kTcp : Transport::kUdp;
+          const auto query = fastrbl::test::build_query(q);
+          for (int rep = 0; rep < 6; ++rep) {  // every rotation start of the five-NS zone
+            const Result a = ask(*fast, cfg, query, t, ws_fast);
+            const Result b = ask(*general, cfg, query, t, ws_general);
+            INFO(name << " " << type << " variant " << variant << " rep " << rep << " lazy " << cfg.lazy);
+            CHECK(a.bytes == b.bytes);
+            CHECK(a.info.replied == b.info.replied);
+            CHECK(a.info.zone == b.info.zone);
+            CHECK(a.info.rcode == b.info.rcode);
+            CHECK(a.info.ancount == b.info.ancount);
+            CHECK(ws_fast.ns_rotation == ws_general.ns_rotation);
+            if (a.bytes.size() < 12 || cfg.lazy || count_at(a.bytes, 6) == 0) continue;
+            if (name == "4.3.2.1.g.t" && count_at(a.bytes, 10) != 0) saw_glue = true;
+            if (name == "4.3.2.1.big.t" && t == Transport::kUdp && count_at(a.bytes, 8) == 6 &&
+                count_at(a.bytes, 10) == 0)
+              saw_big_udp = true;
+            if (name == "4.3.2.1.big.t" && t == Transport::kTcp && count_at(a.bytes, 10) == 6)
+              saw_big_tcp = true;
+          }
+        }
+      }
+    }
+  }
+  CHECK(saw_glue);
+  CHECK(saw_big_udp);
+  CHECK(saw_big_tcp);
+}
+
+TEST_CASE("fast path: zone names of every length class (word compares)", "[query][fast]") {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  write(d + "ip4", kIp4);
+  write(d + "dn", kDn);
+  write(d + "acl", kAcl);
+  // Wire sizes 5, 8, 16, 16 (same tail), 17, 35 and 35 (differing in the middle only).
+  const std::vector<std::string> zones = {"x.t",
+                                          "abcd.t",
+                                          "aaaaaaaaaaaa.t",
+                                          "baaaaaaaaaaa.t",
+                                          "aaaaaaaaaaaaa.t",
+                                          "zone-one-xxxxxxxxxxxxxxxxxxxxxxx.t",
+                                          "zone-two-xxxxxxxxxxxxxxxxxxxxxxx.t"};
+  std::vector<std::string> plain;
+  for (std::size_t i = 0; i < zones.size(); ++i)
+    plain.push_back(zones[i] + (i % 2 == 0 ? ":ip4set:" + d + "ip4" : ":dnset:" + d + "dn"));
+  auto fast = fastrbl::test::load(plain);
+  std::vector<std::string> with_acl = plain;
+  with_acl.push_back(".:acl:" + d + "acl");
+  auto general = fastrbl::test::load(with_acl);
+  REQUIRE(fast != nullptr);
+  REQUIRE(general != nullptr);
+  REQUIRE(fast->fast_zones().size() == zones.size());
+
+  std::vector<std::string> names = {"t",
+                                    "y.t",
+                                    "bcd.t",
+                                    "Abcd.T",
+                                    "a.aaaaaaaaaaa.t",
+                                    "caaaaaaaaaaa.t",
+                                    "zone-three-xxxxxxxxxxxxxxxxxxxxx.t",
+                                    "zone-one-xxxxxxxxxxxxxxxxxxxxxxy.t"};
+  for (const std::string& z : zones) {
+    for (const char* sub : {"4.3.2.1.", "6.3.2.1.", "spam.example.com.", "nothing.", ""})
+      names.push_back(sub + z);
+  }
+  names.push_back("4.3.2.1.ZONE-TWO-xxxxxxxxxxxxxxxxxxxxxxx.T");
+  WorkerState ws_fast, ws_general;
+  for (const std::string& name : names) {
+    for (const char* type : {"A", "TXT"}) {
+      const auto query = fastrbl::test::build_query(QuerySpec(name, type));
+      const Result a = ask(*fast, AnswerConfig{}, query, Transport::kUdp, ws_fast);
+      const Result b = ask(*general, AnswerConfig{}, query, Transport::kUdp, ws_general);
+      INFO(name << " " << type);
+      CHECK(a.bytes == b.bytes);
+      CHECK(a.info.zone == b.info.zone);
+      CHECK(a.info.rcode == b.info.rcode);
+    }
+  }
+}
