@@ -10,10 +10,12 @@
 #include "zones/dump.h"
 #include "zones/image.h"
 #include "zones/ip4set.h"
+#include "zones/prefix_table.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -628,4 +630,25 @@ TEST_CASE("allocation counter: counts, so zero-allocation checks are not vacuous
   g_counting = false;
   delete p;
   CHECK(g_allocations.load() >= 1);
+}
+
+// format_ip4() (the `$` of an ip4set TXT) against inet_ntop: every octet value in every
+// position, the widest and narrowest addresses.
+TEST_CASE("ip4set: format_ip4 writes the dotted quad inet_ntop writes") {
+  auto check = [](std::uint32_t addr) {
+    std::array<char, 16> buf;
+    const std::size_t n = fastrbl::zones::format_ip4(addr, buf);
+    std::array<char, INET_ADDRSTRLEN> want{};
+    const std::uint32_t be = htonl(addr);
+    REQUIRE(::inet_ntop(AF_INET, &be, want.data(), want.size()) != nullptr);
+    CHECK(std::string(buf.data(), n) == std::string(want.data()));
+  };
+  for (std::uint32_t o = 0; o < 256; ++o)
+    for (unsigned shift = 0; shift < 32; shift += 8) {
+      check(o << shift);
+      check((o << shift) | (0xffffffffu & ~(0xffu << shift)));
+    }
+  check(0);
+  check(0xffffffffu);
+  check(0x64646464u);  // 100.100.100.100
 }
