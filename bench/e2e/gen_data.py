@@ -9,7 +9,8 @@ writes into DIR:
   dn.txt         dnset of DNSET domains, one in 8 a wildcard (zone dbl.example)
   ip6.txt        ip6trie of IP6TRIE prefixes, /64 and one in 4 a /48 (zone bl6.example)
 and a query file per data file (q-ip4-small.txt, ...; dnsperf's "name TYPE" format,
-100,000 lines, 20 % listed names, 80 % A and 20 % TXT queries) plus q-mix.txt, the ip4-small
+100,000 lines, 20 % listed names, 80 % A and 20 % TXT queries, the two drawn
+independently: 4 % are listed TXT) plus q-mix.txt, the ip4-small
 and dn queries interleaved (the "1M ip4set + 1M dnset" mix).
 
 Entries come from a bijection of the entry index (an odd multiplier mod 2^32), so they are
@@ -66,7 +67,7 @@ def queries(rnd, n, name_of, zone):
     out = []
     for k in range(QUERIES):
         i = rnd.randrange(n) if k % HIT_EVERY == 0 else n + rnd.randrange(1 << 30)
-        qtype = "TXT" if k % TXT_EVERY == 1 else "A"
+        qtype = "TXT" if (k // HIT_EVERY) % TXT_EVERY == 1 else "A"  # listed or not alike
         out.append(f"{name_of(i)}.{zone} {qtype}\n")
     return out
 
