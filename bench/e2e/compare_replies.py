@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Byte-for-byte comparison of the replies of two fastrbld binaries to the same queries.
 
-  compare_replies.py OLD_FASTRBLD NEW_FASTRBLD DATA_DIR [COUNT] [CONFIG]
+  compare_replies.py OLD_FASTRBLD NEW_FASTRBLD DATA_DIR [COUNT] [CONFIG] [BURST]
 
 Starts each binary in turn (`-n --db TMP --workers 1`, 127.0.0.1, the data of bench/e2e/gen_data.py:
 CONFIG mix (default: bl1.example ip4set + dbl.example dnset) or ip6 (bl6.example ip6trie,
-with the mix's zones beside it)) and sends it the same queries one at a time: the
+with the mix's zones beside it)) and sends it the same queries one at a time (or BURST at
+a time, default 1, replies matched by ID, so that the server's receive batches fill): the
 first COUNT (default 30000) names of q-mix.txt (q-ip6.txt), every seventh also with EDNS (OPT, 1232
 bytes, DO set on every other one), every eleventh with the name in upper case, every
 thirteenth with RD clear; apex SOA/NS/ANY/A/TXT of both zones; ANY and MX for 2,000 names;
@@ -93,7 +94,7 @@ def queries(data, count, config):
     return out
 
 
-def run(binary, data, packets, config):
+def run(binary, data, packets, config, burst):
     port = 17000 + random.randrange(1000)
     specs = [f"bl1.example:ip4set:{data}/ip4-small.txt", f"dbl.example:dnset:{data}/dn.txt"]
     if config == "ip6":
@@ -119,15 +120,23 @@ def run(binary, data, packets, config):
                     raise SystemExit(f"{binary} did not answer")
         s.settimeout(0.3)
         replies = []
-        for p in packets:  # each query carries its index as ID; late replies are skipped
-            s.send(p)
-            r = None
+        # Each query carries its index as ID; late replies are skipped. BURST queries go
+        # out before their replies are read, so that the server's recvmmsg batches fill
+        # (its batch path prefetches), and are matched by ID.
+        for k in range(0, len(packets), burst):
+            chunk = packets[k:k + burst]
+            for p in chunk:
+                s.send(p)
+            want = {p[:2] for p in chunk}
+            got = {}
             try:
-                while r is None or r[:2] != p[:2]:
+                while len(got) < len(want):
                     r = s.recv(65535)
+                    if r[:2] in want:
+                        got[r[:2]] = r
             except socket.timeout:
-                r = None  # dropped (as a malformed query should be)
-            replies.append(r)
+                pass  # the rest dropped (as a malformed query should be)
+            replies.extend(got.get(p[:2]) for p in chunk)
         return replies
     finally:
         proc.terminate()
@@ -139,9 +148,10 @@ def main():
     old, new, data = sys.argv[1:4]
     count = int(sys.argv[4]) if len(sys.argv) > 4 else 30000
     config = sys.argv[5] if len(sys.argv) > 5 else "mix"
+    burst = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     packets = [struct.pack("!H", (i + 1) & 0xFFFF) + p[2:] for i, p in enumerate(queries(data, count, config))]
-    a = run(old, data, packets, config)
-    b = run(new, data, packets, config)
+    a = run(old, data, packets, config, burst)
+    b = run(new, data, packets, config, burst)
     diff = [i for i in range(len(packets)) if a[i] != b[i]]
     dropped = sum(1 for r in a if r is None), sum(1 for r in b if r is None)
     print(f"queries={len(packets)} differing={len(diff)} dropped_old={dropped[0]} dropped_new={dropped[1]}")
