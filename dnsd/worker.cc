@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <limits>
 #include <pthread.h>
 #include <string>
@@ -27,14 +26,6 @@ constexpr std::uint64_t kLogFlushMs = 1000;
 constexpr std::uint64_t kLoopEvent = ~std::uint64_t{0};
 
 constexpr std::uint64_t kNoDeadline = std::numeric_limits<std::uint64_t>::max();
-
-// Milliseconds of the clock libuv's loop time uses (uv_now(): CLOCK_MONOTONIC_COARSE on
-// Linux, "fast" clock), so that deadlines computed from uv_now() compare with it.
-std::uint64_t coarse_now_ms() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
-}
 
 // True when libuv has watchers queued for its epoll set that it adds only at the start of
 // its next poll (a callback started reading a new TCP connection, say): until a uv_run()
@@ -155,7 +146,8 @@ void Worker::serve() noexcept {
     }
     int timeout = -1;
     if (deadline != kNoDeadline) {
-      const std::uint64_t now = coarse_now_ms();
+      uv_update_time(&loop_);  // the loop's own clock, which the deadline was computed in
+      const std::uint64_t now = uv_now(&loop_);
       if (now >= deadline) {
         run_loop = true;
         continue;
