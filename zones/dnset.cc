@@ -67,7 +67,7 @@ DnSet::Match DnSet::match_wild(std::span<const std::uint8_t> name, std::size_t l
   for (std::size_t n = labels - 1; n >= min_wild_labels_ && n > 0; --n) {
     pos += std::size_t{name[pos]} + 1;
     const std::size_t len = name.size() - pos;
-    if (n > max_wild_labels_ || ((wild_lengths_[len >> 6] >> (len & 63)) & 1) == 0) continue;
+    if (n > max_wild_labels_ || !wild_lengths_.has(len)) continue;
     const std::uint32_t w = index_.find(name.subspan(pos));
     if (w == NameIndex::kNone || (nodes_[w].flags & kHasWild) == 0) continue;
     const Node& wn = nodes_[w];
@@ -167,7 +167,7 @@ core::Result<std::shared_ptr<const Dataset>> DnSet::from_image(DatasetMeta meta,
   DnSet& ds = *set;
   std::uint32_t id = 0;
   if (!scan(image, set->nodes_, [nids, &ds, &id](const Node& n) {
-        if ((n.flags & kHasWild) != 0) ds.add_wild_length(ds.index_.key(id).size());
+        if ((n.flags & kHasWild) != 0) ds.wild_lengths_.add(ds.index_.key(id).size());
         ++id;
         return n.exact_off <= nids && n.exact_n <= nids - n.exact_off && n.wild_off <= nids &&
                n.wild_n <= nids - n.wild_off;
@@ -308,7 +308,7 @@ std::unique_ptr<DnSet> DnSetBuilder::build(DatasetMeta meta) {
   set->nodes_ = set->own_nodes_;
   set->value_ids_ = set->own_value_ids_;
   for (std::uint32_t id = 0; id < nodes.size(); ++id)
-    if ((nodes[id].flags & DnSet::kHasWild) != 0) set->add_wild_length(set->index_.key(id).size());
+    if ((nodes[id].flags & DnSet::kHasWild) != 0) set->wild_lengths_.add(set->index_.key(id).size());
   std::vector<Entry>().swap(entries_);
   return set;
 }

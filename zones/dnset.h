@@ -109,12 +109,9 @@ class DnSet final : public Dataset {
   std::vector<std::uint32_t> own_value_ids_;
   StringPool pool_;
   std::size_t min_wild_labels_ = 0, max_wild_labels_ = 0;  // of wildcard base names; 0: none
-  // Bit n: some wildcard base name is n bytes long (a suffix of any other length has no
-  // wildcard entry, so match() does not probe it). Derived from the nodes (not in the image).
-  std::array<std::uint64_t, 4> wild_lengths_{};
-  void add_wild_length(std::size_t len) noexcept {  // len < 255
-    wild_lengths_[len >> 6] |= std::uint64_t{1} << (len & 63);
-  }
+  // The lengths of the wildcard base names (a suffix of any other length has no wildcard
+  // entry, so match() does not probe it). Derived from the nodes (not in the image).
+  LengthSet wild_lengths_;
   std::size_t exact_count_ = 0, wild_count_ = 0;
 };
 

@@ -69,7 +69,7 @@ std::uint32_t NameIndex::insert(std::span<const std::uint8_t> k) {
   arena_.insert(arena_.end(), k.begin(), k.end());
   arena_.push_back(0);
   offsets_.push_back(static_cast<std::uint32_t>(arena_.size()));
-  lengths_[k.size() >> 6] |= std::uint64_t{1} << (k.size() & 63);
+  lengths_.add(k.size());
   const std::uint64_t h = name_hash(k, hash_key_);
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = static_cast<std::size_t>(h) & mask;
@@ -142,7 +142,7 @@ core::Status NameIndex::from_image(const ImageView& image, std::size_t first) {
   const std::span<const std::uint32_t> off = offsets.value();
   const std::span<const std::uint64_t> sl = slots.value();
   if (off.empty() || off.front() != 0 || off.back() != a.size()) return bad("offsets do not fit the arena");
-  std::array<std::uint64_t, 4> lengths{};
+  LengthSet lengths;
   for (std::size_t id = 0; id + 1 < off.size(); ++id) {
     // Each key: labels inside [off[id], off[id+1] - 1), then the root byte.
     if (off[id + 1] <= off[id] || off[id + 1] - off[id] > 255)
@@ -154,8 +154,7 @@ core::Status NameIndex::from_image(const ImageView& image, std::size_t first) {
       pos += std::size_t{a[pos]} + 1;
     }
     if (pos != end || a[end] != 0) return bad("key " + std::to_string(id) + " is not a name");
-    const std::size_t len = end - off[id];
-    lengths[len >> 6] |= std::uint64_t{1} << (len & 63);
+    lengths.add(end - off[id]);
   }
   const std::size_t n = off.size() - 1;
   if (n > 0 && (sl.empty() || (sl.size() & (sl.size() - 1)) != 0))

@@ -138,6 +138,18 @@ inline std::uint64_t name_hash(std::span<const std::uint8_t> data, const HashKey
 std::uint64_t name_hash(std::span<const std::uint8_t> data,
                         const HashSeed& seed = process_hash_seed()) noexcept;
 
+/// A set of name lengths in bytes (0-255), one bit each: what a NameIndex knows of its keys'
+/// lengths, and a DnSet of its wildcard bases', so that a probe for a name of a length no
+/// entry has is skipped before hashing.
+class LengthSet {
+ public:
+  void add(std::size_t len) noexcept { bits_[(len >> 6) & 3] |= std::uint64_t{1} << (len & 63); }
+  bool has(std::size_t len) const noexcept { return ((bits_[(len >> 6) & 3] >> (len & 63)) & 1) != 0; }
+
+ private:
+  std::array<std::uint64_t, 4> bits_{};
+};
+
 class NameIndex {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -158,9 +170,7 @@ class NameIndex {
   std::uint32_t find(std::span<const std::uint8_t> key) const noexcept;
   /// Whether some key is `len` bytes long: false means find() of any such key is kNone.
   /// Requires: len < 256.
-  bool has_length(std::size_t len) const noexcept {
-    return ((lengths_[(len >> 6) & 3] >> (len & 63)) & 1) != 0;
-  }
+  bool has_length(std::size_t len) const noexcept { return lengths_.has(len); }
   /// The key bytes of `id` (no root byte). Valid until the next insert().
   std::span<const std::uint8_t> key(std::uint32_t id) const noexcept {
     return {arena_v_.data() + offsets_v_[id], offsets_v_[id + 1] - offsets_v_[id] - 1};
@@ -186,11 +196,11 @@ class NameIndex {
   void bind() noexcept;
 
   HashSeed seed_ = process_hash_seed();
-  HashKey hash_key_{seed_};                 // derived from seed_
-  std::array<std::uint64_t, 4> lengths_{};  // bit n: some key is n bytes long
-  std::vector<std::uint8_t> arena_;         // key bytes + root byte, back to back
-  std::vector<std::uint32_t> offsets_{0};   // id -> arena offset; one extra at the end
-  std::vector<std::uint64_t> slots_;        // (hash >> 32) << 32 | (id + 1); 0 = empty
+  HashKey hash_key_{seed_};                // derived from seed_
+  LengthSet lengths_;                      // the lengths of the keys
+  std::vector<std::uint8_t> arena_;        // key bytes + root byte, back to back
+  std::vector<std::uint32_t> offsets_{0};  // id -> arena offset; one extra at the end
+  std::vector<std::uint64_t> slots_;       // (hash >> 32) << 32 | (id + 1); 0 = empty
   // What lookups read: the vectors above, or an image.
   std::span<const std::uint8_t> arena_v_;
   std::span<const std::uint32_t> offsets_v_;
