@@ -13,9 +13,13 @@ void AnswerSink::add_txt(std::string_view text, std::uint32_t ttl) noexcept {
   std::size_t n = text.size() < 255 ? text.size() : 255;
   rdata[0] = static_cast<std::uint8_t>(n);
   if (n != 0) std::memcpy(rdata.data() + 1, text.data(), n);
-  const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(rdata.data(), n + 1), ttl);
+  add_txt_rdata(std::span(rdata.data(), n + 1), ttl);
+}
+
+void AnswerSink::add_txt_rdata(std::span<const std::uint8_t> rdata, std::uint32_t ttl) noexcept {
+  const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, rdata, ttl);
   if (!t) return;  // the same record is already there
-  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(rdata.data() + 1, n))) overflow_ = true;
+  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, rdata.subspan(1))) overflow_ = true;
 }
 
 void AnswerSink::add_expanded_txt(const Value& v, const TxtVars& vars, std::string_view subject,
@@ -27,9 +31,7 @@ void AnswerSink::add_expanded_txt(const Value& v, const TxtVars& vars, std::stri
   if (n == 0) return;
   rdata[0] = static_cast<char>(n);                                          // n <= kMaxTxtLen < 256
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(rdata.data());  // NOLINT: chars as bytes
-  const auto t = w_.merge_answer_ttl(core::rrtype::kTXT, std::span(bytes, n + 1), ttl);
-  if (!t) return;  // the same record is already there
-  if (!w_.add_txt(kQnameOffset, core::rrclass::kIN, *t, std::span(bytes + 1, n))) overflow_ = true;
+  add_txt_rdata(std::span(bytes, n + 1), ttl);
 }
 
 void AnswerSink::add_mx(std::uint16_t pref, const std::uint8_t* exchange, std::uint32_t ttl) noexcept {

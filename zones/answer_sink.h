@@ -57,6 +57,9 @@ class AnswerSink {
   // The TXT half of add_a_txt().
   void add_expanded_txt(const Value& v, const TxtVars& vars, std::string_view subject,
                         std::uint32_t ttl) noexcept;
+  // Both TXT paths' end: `rdata` is one character-string (its length byte first), merged
+  // with the answer's TXT records (TTL, duplicates) and written.
+  void add_txt_rdata(std::span<const std::uint8_t> rdata, std::uint32_t ttl) noexcept;
 
   core::ResponseWriter& w_;
   bool want_a_ = false, want_txt_ = false, want_mx_ = false;
