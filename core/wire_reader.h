@@ -77,10 +77,6 @@ inline std::uint64_t lower8(std::uint64_t x) noexcept {
   return x | (upper >> 2);
 }
 
-}  // namespace detail
-
-namespace detail {
-
 // lower_name(); with kCopy, each block read is also stored unchanged at `copy`.
 template <bool kCopy>
 [[gnu::always_inline]] inline void lower_name_impl(const std::uint8_t* src, std::size_t n, std::uint8_t* dst,

@@ -5,8 +5,6 @@
 #include "zones/ip4set.h"
 #include "zones/zone_records.h"
 
-#include <cstring>
-
 namespace fastrbl::zones {
 
 Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::shared_ptr<const Acl> global_acl)
