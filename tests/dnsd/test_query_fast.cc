@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,22 @@ Result ask(const fastrbl::zones::Snapshot& snap, const AnswerConfig& cfg,
   return r;
 }
 
+// The zones `plain` served twice: as loaded, and with a global acl (`acl`: a file that
+// matches no client) that turns the fast path off and changes nothing else.
+struct FastAndGeneral {
+  std::shared_ptr<const fastrbl::zones::Snapshot> fast, general;
+};
+
+FastAndGeneral load_both(const std::vector<std::string>& plain, const std::string& acl) {
+  std::vector<std::string> with_acl = plain;
+  with_acl.push_back(".:acl:" + acl);
+  FastAndGeneral b{fastrbl::test::load(plain), fastrbl::test::load(with_acl)};
+  REQUIRE(b.fast != nullptr);
+  REQUIRE(b.general != nullptr);
+  REQUIRE(b.general->fast_zones().empty());
+  return b;
+}
+
 }  // namespace
 
 TEST_CASE("fast path: the same bytes as the general path", "[query][fast]") {
@@ -84,13 +101,7 @@ TEST_CASE("fast path: the same bytes as the general path", "[query][fast]") {
   write(d + "acl", kAcl);
   const std::vector<std::string> plain = {"bl.t:ip4set:" + d + "ip4", "bl.t:ip4set:" + d + "ip4b",
                                           "dbl.t:dnset:" + d + "dn", "in.dbl.t:ip4set:" + d + "ip4"};
-  auto fast = fastrbl::test::load(plain);
-  std::vector<std::string> with_acl = plain;
-  with_acl.push_back(".:acl:" + d + "acl");
-  auto general = fastrbl::test::load(with_acl);
-  REQUIRE(fast != nullptr);
-  REQUIRE(general != nullptr);
-  REQUIRE(general->fast_zones().empty());
+  const auto [fast, general] = load_both(plain, d + "acl");
   REQUIRE(fast->fast_zones().size() == 3);
   for (const FastZone& z : fast->fast_zones()) CHECK(z.kind != FastZone::Kind::kGeneric);
 
@@ -173,10 +184,7 @@ TEST_CASE("fast path: malformed and unusual headers go to the general path", "[q
   const std::string d = dir.path() + "/";
   write(d + "ip4", kIp4);
   write(d + "acl", kAcl);
-  auto fast = fastrbl::test::load({"bl.t:ip4set:" + d + "ip4"});
-  auto general = fastrbl::test::load({"bl.t:ip4set:" + d + "ip4", ".:acl:" + d + "acl"});
-  REQUIRE(fast != nullptr);
-  REQUIRE(general != nullptr);
+  const auto [fast, general] = load_both({"bl.t:ip4set:" + d + "ip4"}, d + "acl");
   const auto base = fastrbl::test::build_query(QuerySpec("4.3.2.1.bl.t", "A"));
   std::vector<std::vector<std::uint8_t>> queries;
   for (std::size_t cut = 0; cut <= base.size(); ++cut)
@@ -275,12 +283,7 @@ TEST_CASE("fast path: NS sets with glue in every rotation, sets that do not fit,
   const std::vector<std::string> plain = {"g.t:ip4set:" + d + "g", "gd.t:dnset:" + d + "gd",
                                           "big.t:ip4set:" + d + "big", "nons.t:ip4set:" + d + "nons",
                                           "nosoa.t:ip4set:" + d + "nosoa"};
-  auto fast = fastrbl::test::load(plain);
-  std::vector<std::string> with_acl = plain;
-  with_acl.push_back(".:acl:" + d + "acl");
-  auto general = fastrbl::test::load(with_acl);
-  REQUIRE(fast != nullptr);
-  REQUIRE(general != nullptr);
+  const auto [fast, general] = load_both(plain, d + "acl");
   REQUIRE(fast->fast_zones().size() == 5);
   for (const FastZone& z : fast->fast_zones()) CHECK(z.kind != FastZone::Kind::kGeneric);
 
@@ -357,12 +360,7 @@ TEST_CASE("fast path: zone names of every length class (word compares)", "[query
   std::vector<std::string> plain;
   for (std::size_t i = 0; i < zones.size(); ++i)
     plain.push_back(zones[i] + (i % 2 == 0 ? ":ip4set:" + d + "ip4" : ":dnset:" + d + "dn"));
-  auto fast = fastrbl::test::load(plain);
-  std::vector<std::string> with_acl = plain;
-  with_acl.push_back(".:acl:" + d + "acl");
-  auto general = fastrbl::test::load(with_acl);
-  REQUIRE(fast != nullptr);
-  REQUIRE(general != nullptr);
+  const auto [fast, general] = load_both(plain, d + "acl");
   REQUIRE(fast->fast_zones().size() == zones.size());
 
   std::vector<std::string> names = {"t",
