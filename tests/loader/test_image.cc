@@ -4,6 +4,7 @@
 // placement); a truncated or corrupted image is refused with a clear message.
 
 #include "loader/load.h"
+#include "support/placed_image.h"
 #include "tests/loader/ip_load_util.h"
 #include "tests/loader/loader_test_util.h"
 #include "zones/acl.h"
@@ -21,19 +22,9 @@ namespace fastrbl::loader {
 namespace {
 
 using testing::Answer;
+using testing::Placed;
 
 // Image bytes placed at `offset` modulo 32 in a heap buffer (the buffer outlives uses).
-struct Placed {
-  Placed(const std::vector<std::uint8_t>& image, std::size_t offset) : buf(image.size() + 64) {
-    const auto base = reinterpret_cast<std::uintptr_t>(buf.data());
-    const std::size_t pad = (offset + 32 - base % 32) % 32;
-    std::memcpy(buf.data() + pad, image.data(), image.size());
-    bytes = {buf.data() + pad, image.size()};
-  }
-  std::vector<std::uint8_t> buf;
-  std::span<const std::uint8_t> bytes;
-};
-
 struct Reopened {
   std::shared_ptr<const zones::Snapshot> snap;
   bool in_place = false;

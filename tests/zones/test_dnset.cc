@@ -2,6 +2,7 @@
 // non-terminals, counters, no allocation in query()) and for the seeded NameIndex.
 
 #include "names_test_util.h"
+#include "support/placed_image.h"
 #include "zones/dnset.h"
 #include "zones/image.h"
 #include "zones/name_hash.h"
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -133,15 +135,13 @@ TEST_CASE("dnset: many random names round-trip", "[dnset]") {
   CHECK(run(*set, "example").found);  // the common ancestor
 }
 
-// The opened image of `set` (placed as LMDB places it, so served in place); `buf` keeps the bytes.
-std::shared_ptr<const Dataset> reopen(const DnSet& set, std::vector<std::uint8_t>& buf) {
+// The opened image of `set` (placed as LMDB places it, so served in place); `placed` keeps
+// the bytes.
+std::shared_ptr<const Dataset> reopen(const DnSet& set, std::optional<testing::Placed>& placed) {
   auto image = write_image(set);
   REQUIRE(image.is_ok());
-  buf.assign(image.value().size() + 64, 0);
-  const auto base = reinterpret_cast<std::uintptr_t>(buf.data());
-  const std::size_t pad = (kImageAlignOffset + 32 - base % 32) % 32;
-  std::copy(image.value().begin(), image.value().end(), buf.begin() + static_cast<std::ptrdiff_t>(pad));
-  auto opened = open_image(std::span<const std::uint8_t>(buf.data() + pad, image.value().size()), nullptr);
+  placed.emplace(image.value(), kImageAlignOffset);
+  auto opened = open_image(placed->bytes, nullptr);
   INFO(opened.status().message());
   REQUIRE(opened.is_ok());
   return opened.value().dataset;
@@ -224,8 +224,8 @@ TEST_CASE("dnset: random exact, wildcard and excluded entries match a model, bui
       return rrs;
     };
     auto set = make(entries);
-    std::vector<std::uint8_t> buf;
-    const std::shared_ptr<const Dataset> opened = reopen(*set, buf);
+    std::optional<testing::Placed> placed;
+    const std::shared_ptr<const Dataset> opened = reopen(*set, placed);
     std::vector<std::string> queries;
     for (const E& e : entries) {
       std::string_view t = e.name;

@@ -6,6 +6,7 @@
 #include "core/wire_writer.h"
 #include "support/alloc_counter.h"
 #include "support/answer_text.h"
+#include "support/placed_image.h"
 #include "zones/answer_sink.h"
 #include "zones/dump.h"
 #include "zones/image.h"
@@ -451,11 +452,8 @@ TEST_CASE("ip4set: find() at interval, bucket and address-space edges, built and
   auto image = write_image(*built);
   REQUIRE(image.is_ok());
   // Placed on a 32-byte boundary plus kImageAlignOffset: served in place.
-  std::vector<std::uint8_t> buf(image.value().size() + 64);
-  const auto base = reinterpret_cast<std::uintptr_t>(buf.data());
-  const std::size_t pad = (kImageAlignOffset + 32 - base % 32) % 32;
-  std::copy(image.value().begin(), image.value().end(), buf.begin() + static_cast<std::ptrdiff_t>(pad));
-  auto opened = open_image(std::span<const std::uint8_t>(buf.data() + pad, image.value().size()), nullptr);
+  const testing::Placed placed(image.value(), kImageAlignOffset);
+  auto opened = open_image(placed.bytes, nullptr);
   INFO(opened.status().message());
   REQUIRE(opened.is_ok());
   const auto* reopened = dynamic_cast<const Ip4Set*>(opened.value().dataset.get());
