@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -158,17 +159,29 @@ const std::vector<Row> kRows = {
      {"ns1.a.bl.example.com"}},
 };
 
+// A row's zone, its names, and its template captured as the generic writer writes it for
+// a question that is the apex.
+struct Captured {
+  core::Name zone;
+  std::vector<core::Name> names;
+  std::optional<core::RecordTemplate> t;
+};
+
+Captured capture_row(const Row& row) {
+  Captured c{name(row.zone), {}, std::nullopt};
+  for (const char* n : row.names) c.names.push_back(name(n));
+  c.t = core::RecordTemplate::capture(c.zone, row.section, [&](ResponseWriter& w) {
+    return write_generic(w, row, c.names, core::kHeaderSize);
+  });
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("RecordTemplate: the template writes the generic writer's bytes", "[wire_writer][template]") {
   for (const Row& row : kRows) {
     INFO(row.what);
-    const core::Name zone = name(row.zone);
-    std::vector<core::Name> names;
-    for (const char* n : row.names) names.push_back(name(n));
-    const auto t = core::RecordTemplate::capture(zone, row.section, [&](ResponseWriter& w) {
-      return write_generic(w, row, names, core::kHeaderSize);
-    });
+    const auto [zone, names, t] = capture_row(row);
     REQUIRE(t.has_value());
 
     Question qg, qt;
@@ -280,12 +293,7 @@ TEST_CASE("RecordTemplate: write_fresh and write_after_question write add_templa
           "[wire_writer][template]") {
   for (const Row& row : kRows) {
     INFO(row.what);
-    const core::Name zone = name(row.zone);
-    std::vector<core::Name> names;
-    for (const char* n : row.names) names.push_back(name(n));
-    auto t = core::RecordTemplate::capture(zone, row.section, [&](ResponseWriter& w) {
-      return write_generic(w, row, names, core::kHeaderSize);
-    });
+    auto [zone, names, t] = capture_row(row);
     REQUIRE(t.has_value());
     Question q;
     parse(row.qname, zone, &q);
@@ -330,12 +338,7 @@ TEST_CASE("RecordTemplate: write_after_question for every apex offset, and at th
   for (const std::size_t row_index : {std::size_t{0}, std::size_t{3}, std::size_t{6}}) {  // SOA rows
     const Row& row = kRows[row_index];
     INFO(row.what);
-    const core::Name zone = name(row.zone);
-    std::vector<core::Name> names;
-    for (const char* n : row.names) names.push_back(name(n));
-    auto t = core::RecordTemplate::capture(zone, row.section, [&](ResponseWriter& w) {
-      return write_generic(w, row, names, core::kHeaderSize);
-    });
+    auto [zone, names, t] = capture_row(row);
     REQUIRE(t.has_value());
     t->build_shift_table();
     const std::size_t max_shift = core::kMaxNameLen - zone.size();
