@@ -51,8 +51,9 @@ Bytes message(std::uint16_t id, std::uint8_t opcode) {
   return m;
 }
 
-int udp_socket(sockaddr_in* bound) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+// A socket of `type` bound to 127.0.0.1 on a free port, which *bound receives.
+int loopback_socket(int type, sockaddr_in* bound) {
+  const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -63,6 +64,8 @@ int udp_socket(sockaddr_in* bound) {
   *bound = sa;
   return fd;
 }
+
+int udp_socket(sockaddr_in* bound) { return loopback_socket(SOCK_DGRAM, bound); }
 
 std::optional<Bytes> receive(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
@@ -187,14 +190,8 @@ TEST_CASE("worker udp: under a steady UDP load TCP is served and libuv's timers 
   dnsd::Worker worker(0, config, holder, limits);
   sockaddr_in server{};
   const int server_fd = udp_socket(&server);
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(listener >= 0);
   sockaddr_in tcp_addr{};
-  tcp_addr.sin_family = AF_INET;
-  tcp_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&tcp_addr), sizeof tcp_addr) == 0);
-  socklen_t len = sizeof tcp_addr;
-  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&tcp_addr), &len) == 0);
+  const int listener = loopback_socket(SOCK_STREAM, &tcp_addr);
   REQUIRE(::listen(listener, 16) == 0);
   REQUIRE(worker.init({server_fd}, {listener}).is_ok());
   REQUIRE(worker.start().is_ok());
