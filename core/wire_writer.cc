@@ -176,12 +176,7 @@ bool ResponseWriter::add_a_named(const std::uint8_t* owner, std::uint32_t ttl,
     rollback(m);
     return false;
   }
-  std::uint8_t* p = &buf_[size_];
-  store_u16(p, rrtype::kA);
-  store_u16(p + 2, rrclass::kIN);
-  store_u32(p + 4, ttl);
-  store_u16(p + 8, 4);
-  std::memcpy(p + 10, addr, 4);
+  put_a_fields(&buf_[size_], ttl, addr);
   last_ttl_ = size_ + 4;
   size_ += 14;
   bump(counts_, section_);

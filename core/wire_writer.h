@@ -176,11 +176,7 @@ class ResponseWriter {
     if (!room(16) || count >= 255) return false;
     std::uint8_t* p = &buf_[size_];
     store_u16(p, static_cast<std::uint16_t>(0xc000u | owner));
-    store_u16(p + 2, rrtype::kA);
-    store_u16(p + 4, rrclass::kIN);
-    store_u32(p + 6, ttl);
-    store_u16(p + 10, 4);
-    std::memcpy(p + 12, addr, 4);
+    put_a_fields(p + 2, ttl, addr);
     last_ttl_ = size_ + 6;
     size_ += 16;
     ++count;
@@ -246,6 +242,15 @@ class ResponseWriter {
 
  private:
   bool room(std::size_t n) const noexcept { return n <= limit_ && limit_ - n >= size_; }
+  // An A record after its owner name: TYPE, CLASS IN, TTL, RDLENGTH 4 and the address, 14
+  // bytes at p.
+  static void put_a_fields(std::uint8_t* p, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept {
+    store_u16(p, rrtype::kA);
+    store_u16(p + 2, rrclass::kIN);
+    store_u32(p + 4, ttl);
+    store_u16(p + 8, 4);
+    std::memcpy(p + 10, addr, 4);
+  }
   std::optional<std::uint32_t> merge_answer_ttl_slow(std::uint16_t type, std::span<const std::uint8_t> rdata,
                                                      std::uint32_t ttl) noexcept;
   // Writes owner pointer + type/class/ttl + rdlength placeholder. Returns rdata offset or 0.
