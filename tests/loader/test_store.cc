@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -60,6 +61,49 @@ std::shared_ptr<const zones::Snapshot> snapshot_of(std::shared_ptr<const zones::
   opts.now = testing::kLoadNow;
   return build_snapshot({zs.value()}, {std::move(ds)}, opts);
 }
+
+// The LMDB environment of the store in `db`, opened raw (not through Store) with one write
+// transaction: for writing what other builds wrote. Committed by commit(), else aborted.
+struct RawStore {
+  MDB_env* env = nullptr;
+  MDB_txn* txn = nullptr;
+
+  explicit RawStore(const std::string& db) {
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 8);
+    REQUIRE(mdb_env_open(env, db.c_str(), 0, 0640) == 0);
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  }
+  RawStore(const RawStore&) = delete;
+  RawStore& operator=(const RawStore&) = delete;
+  ~RawStore() {
+    if (txn != nullptr) mdb_txn_abort(txn);
+    mdb_env_close(env);
+  }
+  MDB_dbi dbi(const char* name) {
+    MDB_dbi d = 0;
+    REQUIRE(mdb_dbi_open(txn, name, 0, &d) == 0);
+    return d;
+  }
+  void put(MDB_dbi d, std::string key, std::span<const std::uint8_t> value) {
+    MDB_val k{key.size(), key.data()};
+    MDB_val v{value.size(), const_cast<std::uint8_t*>(value.data())};
+    REQUIRE(mdb_put(txn, d, &k, &v, 0) == 0);
+  }
+  // The schema record as a build of that schema version and image format writes it.
+  void put_schema(std::uint32_t version, std::uint32_t format) {
+    zones::ByteWriter w;
+    w.str("fastrbl-lmdb");
+    w.u32(version);
+    w.u32(format);
+    w.u32(0x01020304);
+    put(dbi("meta"), "schema", w.bytes());
+  }
+  void commit() {
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    txn = nullptr;
+  }
+};
 
 // How many of the whole pages inside `bytes` are in this process's page tables
 // (/proc/self/pagemap bit 63, "present"; readable without privileges).
@@ -195,32 +239,13 @@ TEST_CASE("store: another schema version is refused with a clear message", "[sto
     open_store(db);
     {
       // Rewrite the schema record as that version wrote it.
-      MDB_env* env = nullptr;
-      REQUIRE(mdb_env_create(&env) == 0);
-      mdb_env_set_maxdbs(env, 8);
-      REQUIRE(mdb_env_open(env, db.c_str(), 0, 0640) == 0);
-      MDB_txn* txn = nullptr;
-      REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-      MDB_dbi meta = 0;
-      REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+      RawStore raw(db);
       if (version == 1) {
-        for (const char* name : {"feed_entries", "feed_meta"}) {
-          MDB_dbi d = 0;
-          REQUIRE(mdb_dbi_open(txn, name, 0, &d) == 0);
-          REQUIRE(mdb_drop(txn, d, 1) == 0);
-        }
+        for (const char* name : {"feed_entries", "feed_meta"})
+          REQUIRE(mdb_drop(raw.txn, raw.dbi(name), 1) == 0);
       }
-      zones::ByteWriter w;
-      w.str("fastrbl-lmdb");
-      w.u32(version);
-      w.u32(zones::kImageFormat);
-      w.u32(0x01020304);
-      std::string key = "schema";
-      MDB_val k{key.size(), key.data()};
-      MDB_val v{w.bytes().size(), const_cast<std::uint8_t*>(w.bytes().data())};
-      REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
-      REQUIRE(mdb_txn_commit(txn) == 0);
-      mdb_env_close(env);
+      raw.put_schema(version, zones::kImageFormat);
+      raw.commit();
     }
     auto s = zones::Store::open({db});
     REQUIRE_FALSE(s.is_ok());
@@ -248,28 +273,12 @@ namespace {
 // Rewrites the schema record of the store in `db` with another image format, and puts one
 // record into feed_meta (the feed tables are not derived data and must survive).
 void set_image_format(const std::string& db, std::uint32_t format) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  mdb_env_set_maxdbs(env, 8);
-  REQUIRE(mdb_env_open(env, db.c_str(), 0, 0640) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  MDB_dbi meta = 0, feed_meta = 0;
-  REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
-  REQUIRE(mdb_dbi_open(txn, "feed_meta", 0, &feed_meta) == 0);
-  zones::ByteWriter w;
-  w.str("fastrbl-lmdb");
-  w.u32(zones::kStoreSchemaVersion);
-  w.u32(format);
-  w.u32(0x01020304);
-  std::string key = "schema", fkey = "feed:kept", fval = "provenance";
-  MDB_val k{key.size(), key.data()};
-  MDB_val v{w.bytes().size(), const_cast<std::uint8_t*>(w.bytes().data())};
-  REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
-  MDB_val fk{fkey.size(), fkey.data()}, fv{fval.size(), fval.data()};
-  REQUIRE(mdb_put(txn, feed_meta, &fk, &fv, 0) == 0);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
+  RawStore raw(db);
+  raw.put_schema(zones::kStoreSchemaVersion, format);
+  const std::string provenance = "provenance";
+  raw.put(raw.dbi("feed_meta"), "feed:kept",
+          std::span(reinterpret_cast<const std::uint8_t*>(provenance.data()), provenance.size()));
+  raw.commit();
 }
 
 bool feed_record_kept(const zones::Store& store) {
