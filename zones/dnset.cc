@@ -231,7 +231,7 @@ std::unique_ptr<DnSet> DnSetBuilder::build(DatasetMeta meta) {
 
   // Value ids actually used get compact new ids (values_ may hold defaults never used).
   std::vector<std::uint32_t> remap(values_.size(), NameIndex::kNone);
-  std::vector<DnSet::Node>& nodes = set->own_nodes_;
+  HugeVector<DnSet::Node>& nodes = set->own_nodes_;
   nodes.resize(index_.size());
   std::vector<std::uint32_t> vals;
   std::size_t exact_count = 0, wild_count = 0;

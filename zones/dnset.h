@@ -28,6 +28,7 @@
 
 #include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/huge_pages.h"
 #include "zones/image.h"
 #include "zones/name_hash.h"
 #include "zones/string_pool.h"
@@ -104,9 +105,9 @@ class DnSet final : public Dataset {
   NameIndex index_;
   std::span<const Node> nodes_;  // by NameIndex id; own_nodes_ or the image
   std::span<const std::uint32_t> value_ids_;
-  std::vector<Value> values_;    // txt views point into pool_ or the image
-  std::vector<Node> own_nodes_;  // storage of a set built from text
-  std::vector<std::uint32_t> own_value_ids_;
+  std::vector<Value> values_;   // txt views point into pool_ or the image
+  HugeVector<Node> own_nodes_;  // storage of a set built from text
+  HugeVector<std::uint32_t> own_value_ids_;
   StringPool pool_;
   std::size_t min_wild_labels_ = 0, max_wild_labels_ = 0;  // of wildcard base names; 0: none
   // The lengths of the wildcard base names (a suffix of any other length has no wildcard

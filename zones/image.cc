@@ -5,6 +5,7 @@
 #include "zones/dataset.h"
 #include "zones/dnset.h"
 #include "zones/generic.h"
+#include "zones/huge_pages.h"
 #include "zones/ip4set.h"
 #include "zones/ip4trie.h"
 #include "zones/ip4tset.h"
@@ -75,6 +76,7 @@ struct AlignedCopy {
     if (base == nullptr) throw std::bad_alloc();
     std::memcpy(base + kImageAlignOffset, bytes.data(), bytes.size());
     data = {base + kImageAlignOffset, bytes.size()};
+    prefer_huge_pages(data);
   }
   ~AlignedCopy() { std::free(base); }
   AlignedCopy(const AlignedCopy&) = delete;

@@ -23,6 +23,7 @@
 
 #include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/huge_pages.h"
 #include "zones/image.h"
 #include "zones/string_pool.h"
 
@@ -134,22 +135,22 @@ class Ip4Set final : public Dataset {
   std::span<const std::uint32_t> set_values_;   // indexes into values_
   std::vector<Value> values_;                   // txt views point into pool_ or the image
   // Storage of a dataset built from text (empty for an image).
-  std::vector<std::uint32_t> own_starts_;
-  std::vector<std::uint8_t> own_set8_;
-  std::vector<std::uint16_t> own_set16_;
-  std::vector<std::uint32_t> own_set32_;
+  HugeVector<std::uint32_t> own_starts_;
+  HugeVector<std::uint8_t> own_set8_;
+  HugeVector<std::uint16_t> own_set16_;
+  HugeVector<std::uint32_t> own_set32_;
   std::vector<std::uint32_t> own_offsets_;
   std::vector<std::uint32_t> own_members_;
   StringPool pool_;
   Ip4SetStats stats_;
   // Direct indexes by the top bits of an address, for large sets only (empty otherwise;
-  // built on the heap, also for an image). container_at_[h] (128 KiB, only for a set
-  // without intervals) is the index of the bitmap's container for key h, the top 16 bits
-  // (0 if none: the key is checked); start_bucket_[h] the first interval whose start's
-  // top 32 - bucket_shift_ bits (16 to 22, as many as keep about two intervals a bucket)
-  // are >= h (2^(32 - bucket_shift_) + 1 entries).
+  // built on the heap, also for an image; huge pages, see huge_pages.h). container_at_[h]
+  // (128 KiB, only for a set without intervals) is the index of the bitmap's container
+  // for key h, the top 16 bits (0 if none: the key is checked); start_bucket_[h] the first
+  // interval whose start's top 32 - bucket_shift_ bits (16 to 22, as many as keep about
+  // two intervals a bucket) are >= h (2^(32 - bucket_shift_) + 1 entries).
   std::vector<std::uint16_t> container_at_;
-  std::vector<std::uint32_t> start_bucket_;
+  HugeVector<std::uint32_t> start_bucket_;
   unsigned bucket_shift_ = 16;
   // Each interval's last address minus its first, at most kLongExtent (starts_.size()
   // entries, none when starts_ is empty; on the heap, also for an image: known to the
@@ -157,7 +158,7 @@ class Ip4Set final : public Dataset {
   // "listed" and "which value set" in one search over the intervals; only an address more
   // than kLongExtent past the start of an interval that long asks the bitmap.
   static constexpr std::uint32_t kLongExtent = 0xffff;
-  std::vector<std::uint16_t> extents_;
+  HugeVector<std::uint16_t> extents_;
 };
 
 /// Collects rbldnsd ip4set entries and builds an Ip4Set.

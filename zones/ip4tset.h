@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/huge_pages.h"
 #include "zones/image.h"
 #include "zones/string_pool.h"
 
@@ -53,7 +54,7 @@ class Ip4TSet final : public Dataset {
   explicit Ip4TSet(DatasetMeta meta) : Dataset(std::move(meta)) {}
 
   std::span<const std::uint32_t> addrs_;  // sorted, distinct: own_addrs_ or the image
-  std::vector<std::uint32_t> own_addrs_;
+  HugeVector<std::uint32_t> own_addrs_;
   Value value_;
   StringPool pool_;
 };
@@ -72,7 +73,7 @@ class Ip4TSetBuilder {
 
  private:
   StringPool pool_;
-  std::vector<std::uint32_t> addrs_;
+  HugeVector<std::uint32_t> addrs_;
   Value value_;
   bool has_value_ = false;
 };

@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/huge_pages.h"
 #include "zones/image.h"
 #include "zones/prefix_table.h"
 #include "zones/string_pool.h"
@@ -57,7 +58,7 @@ class Ip6TSet final : public Dataset {
 
   std::span<const std::uint64_t> nets_;  // listed /64s (upper halves), sorted, distinct
   std::span<const Ip6Key> excluded_;     // sorted, distinct
-  std::vector<std::uint64_t> own_nets_;  // storage of a set built from text
+  HugeVector<std::uint64_t> own_nets_;   // storage of a set built from text
   std::vector<Ip6Key> own_excluded_;
   Value value_;
   StringPool pool_;
@@ -77,7 +78,7 @@ class Ip6TSetBuilder {
 
  private:
   StringPool pool_;
-  std::vector<std::uint64_t> nets_;
+  HugeVector<std::uint64_t> nets_;
   std::vector<Ip6Key> excluded_;
   Value value_;
   bool has_value_ = false;

@@ -49,7 +49,7 @@ const HashSeed& process_hash_seed() noexcept {
 }
 
 void NameIndex::grow() {
-  std::vector<std::uint64_t> bigger(slots_.empty() ? 16 : slots_.size() * 2, 0);
+  HugeVector<std::uint64_t> bigger(slots_.empty() ? 16 : slots_.size() * 2, 0);
   const std::size_t mask = bigger.size() - 1;
   for (std::uint32_t id = 0; id < size(); ++id) {
     const std::uint64_t h = name_hash(key(id), hash_key_);

@@ -26,6 +26,7 @@
 
 #include "core/bytes.h"
 #include "core/status.h"
+#include "zones/huge_pages.h"
 
 #include <array>
 #include <bit>
@@ -191,11 +192,12 @@ class NameIndex {
   void bind() noexcept;
 
   HashSeed seed_ = process_hash_seed();
-  HashKey hash_key_{seed_};                // derived from seed_
-  LengthSet lengths_;                      // the lengths of the keys
-  std::vector<std::uint8_t> arena_;        // key bytes + root byte, back to back
-  std::vector<std::uint32_t> offsets_{0};  // id -> arena offset; one extra at the end
-  std::vector<std::uint64_t> slots_;       // (hash >> 32) << 32 | (id + 1); 0 = empty
+  HashKey hash_key_{seed_};  // derived from seed_
+  LengthSet lengths_;        // the lengths of the keys
+  // Built here (empty for an image): huge pages (huge_pages.h), as the probes land anywhere.
+  HugeVector<std::uint8_t> arena_;        // key bytes + root byte, back to back
+  HugeVector<std::uint32_t> offsets_{0};  // id -> arena offset; one extra at the end
+  HugeVector<std::uint64_t> slots_;       // (hash >> 32) << 32 | (id + 1); 0 = empty
   // What lookups read: the vectors above, or an image.
   std::span<const std::uint8_t> arena_v_;
   std::span<const std::uint32_t> offsets_v_;

@@ -16,6 +16,7 @@
 
 #include "core/status.h"
 #include "zones/dataset.h"
+#include "zones/huge_pages.h"
 #include "zones/image.h"
 #include "zones/string_pool.h"
 
@@ -169,8 +170,8 @@ class PrefixTable {
     results_v_ = results_;
   }
 
-  std::vector<A> starts_;  // storage of a table built here (empty for an image)
-  std::vector<std::uint32_t> results_;
+  HugeVector<A> starts_;  // storage of a table built here (empty for an image)
+  HugeVector<std::uint32_t> results_;
   std::span<const A> starts_v_;  // what lookups read: the vectors, or an image
   std::span<const std::uint32_t> results_v_;
 };
