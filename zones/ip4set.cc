@@ -172,6 +172,14 @@ bool Ip4Set::build_index(const ImageView* image) {
   if (bucketed)
     for (; h <= (std::size_t{1} << bits); ++h) start_bucket_[h] = static_cast<std::uint32_t>(n);
   if (n != 0 && !container_at_.empty()) std::vector<std::uint16_t>().swap(container_at_);  // served its turn
+  if (std::all_of(extents_.begin(), extents_.end(), [](std::uint16_t e) { return e == 0; })) {
+    HugeVector<std::uint16_t>().swap(extents_);  // single addresses only (see extent())
+    extent_at_ = kSingleExtent;
+    extent_mask_ = 0;
+  } else {
+    extent_at_ = extents_.data();
+    extent_mask_ = ~std::size_t{0};
+  }
   return true;
 }
 
@@ -217,7 +225,7 @@ std::uint32_t Ip4Set::find(std::uint32_t addr) const noexcept {
   // Past the interval's extent: not listed, unless the interval is longer than its extent
   // says (kLongExtent, rare: 65536 addresses or more), when the bitmap knows.
   const std::uint32_t off = addr - s[k - 1];
-  const std::uint32_t ext = extents_[k - 1];
+  const std::uint32_t ext = extent(k - 1);
   if (off > ext) return ext == kLongExtent ? find_long(addr, k - 1) : kNotListed;
   return interval_set(k - 1);
 }
@@ -442,8 +450,7 @@ void Ip4Set::dump(DumpWriter& out) const {
   for (std::size_t i = 0; i < starts_.size(); ++i) {
     const std::uint32_t limit =
         i + 1 < starts_.size() ? starts_[i + 1] - 1 : std::numeric_limits<std::uint32_t>::max();
-    const std::uint32_t last =
-        extents_[i] != kLongExtent ? starts_[i] + extents_[i] : run_end(starts_[i], limit);
+    const std::uint32_t last = extent(i) != kLongExtent ? starts_[i] + extent(i) : run_end(starts_[i], limit);
     dump_interval(starts_[i], last, interval_set(i));
   }
 }

@@ -513,6 +513,74 @@ TEST_CASE("ip4set: find() at interval, bucket and address-space edges, built and
   CHECK(t1 == t2);
 }
 
+TEST_CASE("ip4set: a set of single addresses keeps no extents and answers the same, built and from an image",
+          "[ip4set]") {
+  // /32s only (the usual list), some adjacent with another value (intervals with no gap
+  // between them), enough for buckets: every interval's extent is 0, so none are kept.
+  // The same set plus one two-address range keeps them all (2 bytes an interval).
+  std::mt19937 gen(99);
+  auto rng = [&gen]() { return static_cast<std::uint32_t>(gen()); };
+  std::map<std::uint32_t, unsigned> listed;  // address -> value
+  while (listed.size() < 20000) {
+    const std::uint32_t a = rng();
+    listed[a] = rng() % 3;
+    if (rng() % 8 == 0 && a != 0xffffffffu) listed[a + 1] = (listed[a] + 1) % 3;
+  }
+  listed[0] = 0;
+  listed[0xffffffffu] = 1;
+  auto build = [&](bool with_range) {
+    Ip4SetBuilder b;
+    std::array<std::uint32_t, 3> v{};
+    for (unsigned i = 0; i < 3; ++i) v[i] = b.add_value({127, 0, 0, static_cast<std::uint8_t>(2 + i)}, "");
+    for (const auto& [a, x] : listed) b.add(a, a, v[x]);
+    if (with_range) b.add(ip(10, 0, 0, 0), ip(10, 0, 0, 1), v[0]);
+    DatasetMeta meta;
+    meta.ttl = 60;
+    return b.build(std::move(meta));
+  };
+  const std::unique_ptr<Ip4Set> built = build(false);
+  const std::unique_ptr<Ip4Set> with_range = build(true);
+  REQUIRE(built->intervals() >= 20000);
+  CHECK(with_range->memory_bytes() >= built->memory_bytes() + 2 * built->intervals());
+  // From an image, where the extents are derived from the bitmap: the same.
+  auto image = write_image(*built);
+  auto image_r = write_image(*with_range);
+  REQUIRE(image.is_ok());
+  REQUIRE(image_r.is_ok());
+  const testing::Placed placed(image.value(), kImageAlignOffset);
+  const testing::Placed placed_r(image_r.value(), kImageAlignOffset);
+  auto opened = open_image(placed.bytes, nullptr);
+  auto opened_r = open_image(placed_r.bytes, nullptr);
+  REQUIRE(opened.is_ok());
+  REQUIRE(opened_r.is_ok());
+  const auto* reopened = dynamic_cast<const Ip4Set*>(opened.value().dataset.get());
+  REQUIRE(reopened != nullptr);
+  CHECK(opened_r.value().dataset->memory_bytes() >= reopened->memory_bytes() + 2 * built->intervals());
+  std::map<unsigned, std::uint32_t> set_of;  // value -> the set id find() gives it
+  auto check = [&](std::uint32_t a) {
+    INFO("addr " << std::hex << a);
+    const std::uint32_t got = built->find(a);
+    REQUIRE(reopened->find(a) == got);
+    const auto it = listed.find(a);
+    if (it == listed.end()) {
+      REQUIRE(got == Ip4Set::kNotListed);
+      return;
+    }
+    REQUIRE(got != Ip4Set::kNotListed);
+    REQUIRE(set_of.emplace(it->second, got).first->second == got);
+  };
+  for (const auto& [a, x] : listed)
+    for (std::uint32_t p : {a, a - 1, a + 1, a + 2}) check(p);
+  for (int k = 0; k < 20000; ++k) check(rng());
+  CHECK(set_of.size() == 3);
+  std::string t1, t2;
+  StringDumpSink d1(t1), d2(t2);
+  DumpWriter w1(d1), w2(d2);
+  built->dump(w1);
+  reopened->dump(w2);
+  CHECK(t1 == t2);
+}
+
 TEST_CASE("ip4set: intervals of 65536 addresses and more (beyond the stored extent)", "[ip4set]") {
   // Intervals of 65535, 65536, 65537 and 300000 addresses (values alternating so that they
   // stay separate intervals), a gap, then more: find() asks the bitmap past 65535
