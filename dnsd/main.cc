@@ -323,6 +323,7 @@ int run(int argc, char** argv) {
       loader::CheckResult first = zone_specs->check();
       loader::log_zones_reloaded(first);
       if (first.failed > 0) return fatal(Status::error("zone loading errors, aborting"));
+      ::malloc_trim(0);  // the parser's freed temporaries: back to the system, out of the RSS
       snapshot = std::move(first.snapshot);
     }
   }

@@ -4,6 +4,7 @@
 #include "dnsd/systemd.h"
 
 #include <exception>
+#include <malloc.h>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ void Reloader::work(uv_work_t* req) noexcept {
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kLoaderNice);
   try {
     self->result_ = self->check_();
+    ::malloc_trim(0);  // what parsing freed goes back to the system, so RSS is what serving holds
   } catch (const std::exception& e) {  // out of memory while loading: keep serving
     self->result_ = loader::CheckResult{};
     FASTRBL_LOG_ERROR("reload check failed: %s", e.what());
