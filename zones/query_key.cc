@@ -1,6 +1,7 @@
 #include "zones/query_key.h"
 
 #include "core/dns.h"
+#include "zones/name_hash.h"
 
 #include <algorithm>
 
@@ -42,6 +43,41 @@ bool nibble_label(const std::uint8_t* l, std::uint8_t* v) noexcept {
 }
 
 }  // namespace
+
+bool parse_ip6_nibbles(const std::uint8_t* name, std::array<std::uint8_t, 16>* a) noexcept {
+  // Eight labels (length, digit, length, digit, ...) in each sixteen bytes: their digits
+  // go into the eight byte lanes of one word (labels 0-3 in the even bytes, 4-7 in the
+  // odd ones). A byte lane below 0x80 plus a constant below 0x80 cannot carry into the
+  // next lane: bit 7 of c + (0x80 - x) says c >= x (lanes of 0x80 and more are refused
+  // first). `bad` collects the length bytes that are not 1 and the digits that are not
+  // one of 0-9 a-f. Label 0 is the lowest nibble of the address: labels 8j..8j+7 are its
+  // bits 32j..32j+31.
+  constexpr std::uint64_t kBytes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kLow = 0x00ff00ff00ff00ffULL;  // the even bytes
+  // Four nibbles in 16-bit lanes, times this, land side by side in the top 16 bits
+  // (lane k moves to bit 48 + 4k; the other products fall below bit 48 without carries
+  // or above bit 63).
+  constexpr std::uint64_t kGather = (1ULL << 48) | (1ULL << 36) | (1ULL << 24) | (1ULL << 12);
+  std::uint64_t bad = 0;
+  std::uint64_t half[2] = {0, 0};  // bits 0-63, 64-127
+  for (std::size_t j = 0; j < 4; ++j) {
+    const std::uint64_t w0 = detail::load_le64(name + 16 * j);
+    const std::uint64_t w1 = detail::load_le64(name + 16 * j + 8);
+    const std::uint64_t c = ((w0 >> 8) & kLow) | (w1 & ~kLow);
+    auto at_least = [c](std::uint64_t x) { return (c + (0x80 - x) * kBytes) & (0x80 * kBytes); };
+    const std::uint64_t hex = (at_least('0') & ~at_least('9' + 1)) | (at_least('a') & ~at_least('f' + 1));
+    bad |= (((w0 & kLow) | ((w1 & kLow) << 8)) ^ kBytes) | (c & 0x80 * kBytes) | (hex ^ 0x80 * kBytes);
+    // '0'-'9': the low four bits; 'a'-'f' (0x61-0x66, bit 6 set): the low four bits + 9.
+    const std::uint64_t v = (c & 0x0f * kBytes) + 9 * ((c >> 6) & kBytes);
+    const std::uint64_t bits = ((v & kLow) * kGather >> 48) | (((v >> 8) & kLow) * kGather >> 48 << 16);
+    half[j / 2] |= bits << (32 * (j % 2));
+  }
+  core::store_u32(a->data(), static_cast<std::uint32_t>(half[1] >> 32));
+  core::store_u32(a->data() + 4, static_cast<std::uint32_t>(half[1]));
+  core::store_u32(a->data() + 8, static_cast<std::uint32_t>(half[0] >> 32));
+  core::store_u32(a->data() + 12, static_cast<std::uint32_t>(half[0]));
+  return bad == 0;
+}
 
 void prepare_query_key(const core::ParsedQuery& q, const Zone& zone, QueryKey* key) noexcept {
   const std::size_t rel = q.label_count - zone.name.label_count();
@@ -90,14 +126,8 @@ void prepare_query_key(const core::ParsedQuery& q, const Zone& zone, QueryKey* k
     return;
   }
   if (rel == 32 && key->name.size() == 64) {
-    std::array<std::uint8_t, 16> a{};
-    for (std::size_t i = 0; i < 32; ++i) {
-      std::uint8_t v = 0;
-      if (!nibble_label(name + 2 * i, &v)) return;
-      // Label 0 is the lowest nibble of the last byte.
-      const std::size_t nib = 31 - i;
-      a[nib / 2] = static_cast<std::uint8_t>(a[nib / 2] | ((nib % 2) ? v : (v << 4)));
-    }
+    std::array<std::uint8_t, 16> a;
+    if (!parse_ip6_nibbles(name, &a)) return;
     key->ip6 = true;
     key->ip6_addr = a;
     if (zone.flags & kWantsIp4) {
