@@ -236,9 +236,8 @@ std::uint32_t Ip4Set::find_long(std::uint32_t addr, std::size_t i) const noexcep
 
 void Ip4Set::emit(std::uint32_t set, std::uint32_t addr, AnswerSink& out) const noexcept {
   if (set == kNoValues || (!out.wants_a() && !out.wants_txt())) return;
-  // The address as text, for the TXT's `$` only: an A query never reads it.
-  std::array<char, 16> buf;  // [0, n) written by format_ip4()
-  const std::string_view subject(buf.data(), out.wants_txt() ? format_ip4(addr, buf) : 0);
+  std::array<char, 16> buf;
+  const std::string_view subject = txt_subject(out, addr, buf);
   for (std::uint32_t k = set_offsets_[set]; k < set_offsets_[set + 1]; ++k)
     out.add_a_txt(values_[set_values_[k]], meta_.txt, subject, meta_.ttl);
 }

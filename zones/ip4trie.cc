@@ -11,9 +11,8 @@ bool Ip4Trie::query(const QueryKey& key, AnswerSink& out) const noexcept {
     const std::uint32_t id = table_.lookup(key.ip4_addr);
     if (id == PrefixTable<std::uint32_t>::kNone) return false;
     if (!out.wants_a() && !out.wants_txt()) return true;
-    std::array<char, 16> buf{};
-    const std::string_view subject(buf.data(), format_ip4(key.ip4_addr, buf));
-    out.add_a_txt(values_[id], meta_.txt, subject, meta_.ttl);
+    std::array<char, 16> buf;
+    out.add_a_txt(values_[id], meta_.txt, txt_subject(out, key.ip4_addr, buf), meta_.ttl);
     return true;
   }
   if (key.ip4_prefix_octets >= 1 && key.ip4_prefix_octets <= 3) {

@@ -13,9 +13,8 @@ bool Ip4TSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
   if (key.ip4) {
     if (!std::binary_search(addrs_.begin(), addrs_.end(), key.ip4_addr)) return false;
     if (!out.wants_a() && !out.wants_txt()) return true;
-    std::array<char, 16> buf{};
-    const std::string_view subject(buf.data(), format_ip4(key.ip4_addr, buf));
-    out.add_a_txt(value_, meta_.txt, subject, meta_.ttl);
+    std::array<char, 16> buf;
+    out.add_a_txt(value_, meta_.txt, txt_subject(out, key.ip4_addr, buf), meta_.ttl);
     return true;
   }
   if (key.ip4_prefix_octets >= 1 && key.ip4_prefix_octets <= 3) {

@@ -23,9 +23,8 @@ bool Ip6Trie::query(const QueryKey& key, AnswerSink& out) const noexcept {
     const std::uint32_t id = table_.lookup(ip6_key(key.ip6_addr));
     if (id == PrefixTable<Ip6Key>::kNone) return false;
     if (!out.wants_a() && !out.wants_txt()) return true;
-    std::array<char, 40> buf{};
-    const std::string_view subject(buf.data(), format_ip6(key.ip6_addr, buf));
-    out.add_a_txt(values_[id], meta_.txt, subject, meta_.ttl);
+    std::array<char, 40> buf;
+    out.add_a_txt(values_[id], meta_.txt, txt_subject(out, key.ip6_addr, buf), meta_.ttl);
     return true;
   }
   if (key.ip6_prefix_nibbles >= 1 && key.ip6_prefix_nibbles <= 31) {

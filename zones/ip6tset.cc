@@ -15,9 +15,8 @@ bool Ip6TSet::query(const QueryKey& key, AnswerSink& out) const noexcept {
     if (!std::binary_search(nets_.begin(), nets_.end(), k.hi)) return false;
     if (std::binary_search(excluded_.begin(), excluded_.end(), k)) return false;
     if (!out.wants_a() && !out.wants_txt()) return true;
-    std::array<char, 40> buf{};
-    const std::string_view subject(buf.data(), format_ip6(key.ip6_addr, buf));
-    out.add_a_txt(value_, meta_.txt, subject, meta_.ttl);
+    std::array<char, 40> buf;
+    out.add_a_txt(value_, meta_.txt, txt_subject(out, key.ip6_addr, buf), meta_.ttl);
     return true;
   }
   if (key.ip6_prefix_nibbles >= 1 && key.ip6_prefix_nibbles <= 31) {

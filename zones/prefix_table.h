@@ -15,6 +15,7 @@
 // and may be read from any number of threads; the builder is for one thread.
 
 #include "core/status.h"
+#include "zones/answer_sink.h"
 #include "zones/dataset.h"
 #include "zones/huge_pages.h"
 #include "zones/image.h"
@@ -94,6 +95,17 @@ std::size_t format_ip4(std::uint32_t addr, std::array<char, 16>& out) noexcept;
 /// longest run of two or more zero groups as `::`, never a dotted-quad tail. Returns the
 /// length (at most 39).
 std::size_t format_ip6(const std::array<std::uint8_t, 16>& a, std::array<char, 40>& out) noexcept;
+
+/// The TXT subject (`$`) of a listed address, in `buf`: its text when `out` wants TXT
+/// records, else empty (an A query never reads it, so the address is not formatted).
+inline std::string_view txt_subject(const AnswerSink& out, std::uint32_t addr,
+                                    std::array<char, 16>& buf) noexcept {
+  return {buf.data(), out.wants_txt() ? format_ip4(addr, buf) : 0};
+}
+inline std::string_view txt_subject(const AnswerSink& out, const std::array<std::uint8_t, 16>& addr,
+                                    std::array<char, 40>& buf) noexcept {
+  return {buf.data(), out.wants_txt() ? format_ip6(addr, buf) : 0};
+}
 
 template <class A>
 class PrefixTable {
