@@ -9,15 +9,6 @@ std::string prefix_stats(std::size_t entries, std::size_t memory_bytes) {
          " tbm=0 lc=0 mem=" + std::to_string((memory_bytes + 1023) / 1024) + "k free=0 waste=0";
 }
 
-Ip6Key ip6_key(const std::array<std::uint8_t, 16>& a) noexcept {
-  Ip6Key k;
-  for (std::size_t i = 0; i < 8; ++i) {
-    k.hi = (k.hi << 8) | a[i];
-    k.lo = (k.lo << 8) | a[i + 8];
-  }
-  return k;
-}
-
 std::array<std::uint8_t, 16> ip6_bytes(const Ip6Key& k) noexcept {
   std::array<std::uint8_t, 16> a{};
   for (std::size_t i = 0; i < 8; ++i) {

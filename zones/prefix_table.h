@@ -14,6 +14,7 @@
 // owning dataset keeps alive (from_image). Thread safety: a built table is immutable
 // and may be read from any number of threads; the builder is for one thread.
 
+#include "core/dns.h"
 #include "core/status.h"
 #include "zones/answer_sink.h"
 #include "zones/dataset.h"
@@ -47,8 +48,13 @@ struct Ip6Key {
   friend bool operator<=(const Ip6Key& a, const Ip6Key& b) noexcept { return !(b < a); }
 };
 
-/// The 16 network-order bytes of an address as an Ip6Key.
-Ip6Key ip6_key(const std::array<std::uint8_t, 16>& a) noexcept;
+/// The 16 network-order bytes of an address as an Ip6Key (inline: every IPv6 lookup).
+inline Ip6Key ip6_key(const std::array<std::uint8_t, 16>& a) noexcept {
+  Ip6Key k;
+  k.hi = std::uint64_t{core::load_u32(a.data())} << 32 | core::load_u32(a.data() + 4);
+  k.lo = std::uint64_t{core::load_u32(a.data() + 8)} << 32 | core::load_u32(a.data() + 12);
+  return k;
+}
 /// The bytes of `k` in network order.
 std::array<std::uint8_t, 16> ip6_bytes(const Ip6Key& k) noexcept;
 
