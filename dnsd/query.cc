@@ -13,6 +13,9 @@
 #include <arpa/inet.h>
 #include <cstring>
 #include <netinet/in.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace fastrbl::dnsd {
 
@@ -138,18 +141,8 @@ constexpr std::size_t kFallback = ~std::size_t{0};
 // QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
 constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
 
-// a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
-bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
-  struct Lower {
-    std::uint8_t operator()(std::uint8_t c) const noexcept { return core::lower(c); }
-    std::uint64_t operator()(std::uint64_t w) const noexcept { return core::detail::lower8(w); }
-  };
-  return core::equal_folded(a, b, n, Lower{});
-}
-
 // A label of 1-3 decimal digits with value <= 255 (leading zeros allowed), as
-// zones::prepare_query_key reads it. Returns the value, or a number > 255. Reads l[0, 4):
-// requires a label of the question in the packet (the root byte and QTYPE/QCLASS follow).
+// zones::prepare_query_key reads it. Returns the value, or a number > 255. Reads l[0, 4).
 std::uint32_t octet(const std::uint8_t* l) noexcept {
   const std::uint32_t len = l[0];
   const std::uint32_t d0 = l[1] - std::uint32_t{'0'}, d1 = l[2] - std::uint32_t{'0'},
@@ -161,81 +154,118 @@ std::uint32_t octet(const std::uint8_t* l) noexcept {
   return d2 > 9 ? 256 : d0 * 100 + d1 * 10 + d2;
 }
 
+// a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
+bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+  struct Lower {
+    std::uint8_t operator()(std::uint8_t c) const noexcept { return core::lower(c); }
+    std::uint64_t operator()(std::uint64_t w) const noexcept { return core::detail::lower8(w); }
+  };
+  return core::equal_folded(a, b, n, Lower{});
+}
+
+// The end of a query name, to find its zone: the name's last 16 bytes, lowercased (with
+// SSE2; else the name itself, compared with a lowercasing compare).
+class NameEnd {
+ public:
+  /// `end`: just past the root byte of a name of `len` bytes; reads end[-16, 0).
+  NameEnd(const std::uint8_t* end, std::size_t len) noexcept : end_(end), len_(len) {
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));  // NOLINT: SSE load
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                                        _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    last16_ = _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+#endif
+  }
+  /// Whether the zone `z` is the name's tail (as bytes: not necessarily as labels). May
+  /// say so of a zone longer than the name whose tail matches the bytes before the name.
+  bool ends_in(const zones::FastZone& z) const noexcept {
+#if defined(__SSE2__)
+    const __m128i zt = _mm_loadu_si128(reinterpret_cast<const __m128i*>(z.tail.data()));  // NOLINT
+    const auto eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(last16_, zt)));
+    if ((eq & z.tail_mask) != z.tail_mask) return false;
+    return z.size <= 16 || (z.size <= len_ && tail_is(end_ - z.size, z.name, z.size - 16u));
+#else
+    return z.size <= len_ && tail_is(end_ - z.size, z.name, z.size);
+#endif
+  }
+
+ private:
+  const std::uint8_t* end_;
+  std::size_t len_;
+#if defined(__SSE2__)
+  __m128i last16_;
+#endif
+};
+
 std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
                         std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
                         WorkerState& state, AnswerInfo* info) noexcept {
   const std::uint8_t* p = query.data();
   const std::size_t size = query.size();
-  // A header and at least a root label and QTYPE/QCLASS; nothing rbldnsd would cut.
-  if (size < core::kHeaderSize + 5 || size > core::kMaxQuerySize) return kFallback;
+  // A header, a name of at most 255 bytes that ends the packet but for QTYPE/QCLASS (the
+  // zone is found from the name's tail, and the name is walked from its start to exactly
+  // there: with bytes after the question, no walk lands there), 20 bytes at least (the
+  // 16-byte tail compare reads from the header on).
+  if (size < 20 || size > core::kHeaderSize + core::kMaxNameLen + 4) return kFallback;
   // QR, opcode, AA and TC clear (RD may be set); one question and no other records.
   if ((p[2] & ~core::kFlagRD) != 0 || std::memcmp(p + 4, kOneQuestion.data(), 8) != 0) return kFallback;
-
-  // A name that ends in a zone the fast path leaves to the general path (ip6trie, acl,
-  // generic, ...), when nothing follows the question: hand it over before walking a long
-  // name (IPv6 names have 34 labels). Only a shortcut: the walk below decides otherwise.
-  for (const zones::FastZone& g : snapshot.fast_generic()) {
-    if (g.size + core::kHeaderSize + 4 <= size && tail_is(p + size - 4 - g.size, g.name, g.size))
-      return kFallback;
-  }
-
-  // The name: the label walk of parse_query() (label lengths over 63, i.e. with bit 6 or
-  // 7 set, are caught once after the walk; the bound on `pos` alone keeps it in the packet).
-  const std::uint8_t* name = p + core::kHeaderSize;
-  const std::size_t room = size - core::kHeaderSize - 4;
-  const std::size_t last = room - 1 < core::kMaxNameLen - 1 ? room - 1 : core::kMaxNameLen - 1;
-  std::array<std::uint8_t, core::kMaxLabels + 1> label_off;  // [0, labels] set below
-  std::size_t pos = 0;
-  std::size_t labels = 0;
-  std::uint32_t all_lens = 0;  // every label length or-ed together
-  for (std::uint32_t len = name[0]; len != 0; len = name[pos]) {
-    all_lens |= len;
-    label_off[labels++] = static_cast<std::uint8_t>(pos);
-    pos += 1u + len;
-    if (pos > last) return kFallback;
-  }
-  if (all_lens > core::kMaxLabelLen) return kFallback;
-  label_off[labels] = static_cast<std::uint8_t>(pos);
-  const std::size_t qname_len = pos + 1;
-  const std::size_t t = core::kHeaderSize + qname_len;
+  const std::size_t qname_len = size - core::kHeaderSize - 4;
+  const std::size_t t = size - 4;  // QTYPE, QCLASS
   const std::uint16_t qtype = core::load_u16(p + t);
   if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
       (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
     return kFallback;
-  // The header and the question go to `out` as they are, the name on the way as it is
-  // lowercased (all copies keep offsets, so their overlaps write the same bytes). If the
-  // general path answers after all, it writes them again.
-  std::memcpy(out.data(), p, 16);                     // the header and (size >= 17) 4 bytes more
-  std::array<std::uint8_t, core::kMaxNameLen> lname;  // [0, qname_len) set below
-  core::lower_name(name, qname_len, lname.data(), out.data() + core::kHeaderSize);
-  std::memcpy(out.data() + t, p + t, 4);
-
-  // The zone: the first (most specific) whose apex is the name's tail.
+  // The zone: the first (most specific) whose apex is the name's tail. When that tail
+  // is not where a label starts, or is the whole name, the general path decides.
   const std::span<const zones::FastZone> zones = snapshot.fast_zones();
+  const NameEnd name_end(p + t, qname_len);
   std::size_t zi = 0;
-  for (; zi < zones.size(); ++zi) {
-    const zones::FastZone& z = zones[zi];
-    if (z.labels > labels) continue;
-    const std::size_t off = label_off[labels - z.labels];
-    if (qname_len - off == z.size && core::same_bytes(lname.data() + off, z.name, z.size)) break;
-  }
+  while (zi < zones.size() && !name_end.ends_in(zones[zi])) ++zi;
   if (zi == zones.size()) return kFallback;
   const zones::FastZone& fz = zones[zi];
-  const std::size_t rel = labels - fz.labels;
-  if (fz.kind == zones::FastZone::Kind::kGeneric || rel == 0) return kFallback;
+  if (fz.kind == zones::FastZone::Kind::kGeneric || fz.size + 2u > qname_len) return kFallback;
+  // The whole packet to `out` as it is (the header and the question the reply starts
+  // with) and lowercased to `lower` (its name: `lname`), with 16 zero bytes after it
+  // (the octet parser reads up to 4 bytes past a label).
+  std::array<std::uint8_t, core::kHeaderSize + core::kMaxNameLen + 4 + 16> lower;
+  core::lower_name(p, size, lower.data(), out.data());
+  std::memset(lower.data() + size, 0, 16);
+  const std::uint8_t* const lname = lower.data() + core::kHeaderSize;
+  // The name relative to the apex, [0, rsize): labels of 1-63 bytes that end exactly there.
+  const std::size_t rsize = qname_len - fz.size;
+  std::size_t rel = 0;   // its labels
+  std::size_t last = 0;  // the offset of its last label (the one above the apex)
   std::uint32_t addr = 0;
   if (fz.kind == zones::FastZone::Kind::kIp4Set) {
-    if (rel != 4) return kFallback;
-    // Reversed octets: the first label is the last octet.
-    const std::uint32_t a = octet(name + label_off[0]), b = octet(name + label_off[1]),
-                        c = octet(name + label_off[2]), d = octet(name + label_off[3]);
-    if ((a | b | c | d) > 255) return kFallback;
+    // Reversed octets, four labels: the first label is the last octet.
+    // A length over 3 fails octet(); the next label is looked for within 4 bytes anyway.
+    const std::uint32_t a = octet(lname);
+    const std::size_t s1 = 1u + (lname[0] & 3u);
+    const std::uint32_t b = octet(lname + s1);
+    const std::size_t s2 = s1 + 1u + (lname[s1] & 3u);
+    const std::uint32_t c = octet(lname + s2);
+    const std::size_t s3 = s2 + 1u + (lname[s2] & 3u);
+    const std::uint32_t d = octet(lname + s3);
+    if ((a | b | c | d) > 255 || s3 + 1u + lname[s3] != rsize) return kFallback;
     addr = a | b << 8 | c << 16 | d << 24;
+    rel = 4;
+    last = s3;
+  } else {
+    std::size_t pos = 0;
+    std::uint32_t bad = 0;  // (length - 1) of every label or-ed: over 62 for 0 or over 63
+    do {
+      const std::uint32_t len = lname[pos];
+      bad |= len - 1u;
+      last = pos;
+      pos += 1u + len;
+      ++rel;
+    } while (pos < rsize);
+    if (pos != rsize || bad > core::kMaxLabelLen - 1) return kFallback;
   }
 
   // The lookup, before anything is written: the general path's dataset loop, split into
   // finding and writing.
-  const std::span<const std::uint8_t> rname(lname.data(), label_off[rel]);
+  const std::span<const std::uint8_t> rname(lname, rsize);
   std::array<std::uint32_t, zones::FastZone::kMaxDatasets> ip4_sets;
   std::array<zones::DnSet::Match, zones::FastZone::kMaxDatasets> dn_matches;
   bool listed = false;  // some dataset has records to write
@@ -269,9 +299,8 @@ std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& con
       std::min(transport == Transport::kTcp ? core::kMaxTcpMessage : core::kMaxUdpPayload, out.size());
   const std::uint8_t flags =
       static_cast<std::uint8_t>(core::kFlagQR | core::kFlagAA | (p[2] & core::kFlagRD));
-  const zones::ApexPosition owner{static_cast<std::uint16_t>(core::kHeaderSize + label_off[rel]),
-                                  lname.data() + label_off[rel - 1]};
-  const std::size_t qend = t + 4;
+  const zones::ApexPosition owner{static_cast<std::uint16_t>(core::kHeaderSize + rsize), lname + last};
+  const std::size_t qend = size;
   const core::Rcode negative = exists ? Rcode::kNoError : Rcode::kNxDomain;
 
   if (!listed) {

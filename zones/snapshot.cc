@@ -23,6 +23,11 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
     f.name = z.name.data();
     f.size = static_cast<std::uint8_t>(z.name.size());
     f.labels = static_cast<std::uint8_t>(z.name.label_count());
+    const std::size_t tn = f.size < f.tail.size() ? f.size : f.tail.size();
+    for (std::size_t i = 0; i < tn; ++i) {
+      f.tail[f.tail.size() - tn + i] = f.name[f.size - tn + i];
+      f.tail_mask = static_cast<std::uint16_t>(f.tail_mask | (1u << (f.tail.size() - tn + i)));
+    }
     std::size_t ip4 = 0, dn = 0;
     for (const auto& ds : z.datasets) {
       if (dynamic_cast<const Ip4Set*>(ds.get()) != nullptr) ++ip4;
@@ -46,7 +51,6 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
       }
     }
     fast_.push_back(f);
-    if (f.kind == FastZone::Kind::kGeneric) fast_generic_.push_back(f);
   }
 }
 

@@ -37,6 +37,11 @@ struct FastZone {
   const std::uint8_t* name = nullptr;  // the zone's lowercase wire name, root byte included
   std::uint8_t size = 0;               // its length
   std::uint8_t labels = 0;             // its label count
+  /// The last min(size, 16) bytes of the name, at the end of the 16 (zeros before them),
+  /// and a bit for each of those positions (bit i: byte i), so that one 16-byte compare
+  /// with the end of a query name matches the zone's tail.
+  std::array<std::uint8_t, 16> tail{};
+  std::uint16_t tail_mask = 0;
   Kind kind = Kind::kGeneric;
   std::uint8_t count = 0;  // datasets[0, count): the zone's datasets in order
   std::array<const Dataset*, kMaxDatasets> datasets{};
@@ -72,9 +77,6 @@ class Snapshot {
   /// One entry per zone, in zones() order; empty when a global acl is set (the fast
   /// path then never applies).
   std::span<const FastZone> fast_zones() const noexcept { return fast_; }
-  /// The fast_zones() entries of kind kGeneric: a query whose name ends in one of them
-  /// can be handed to the general path before its name is walked.
-  std::span<const FastZone> fast_generic() const noexcept { return fast_generic_; }
   std::uint64_t generation() const noexcept { return generation_; }
   /// The global acl (`:acl:file`), consulted before the query is parsed; or null.
   const Acl* global_acl() const noexcept { return global_acl_.get(); }
@@ -84,7 +86,6 @@ class Snapshot {
   std::uint64_t generation_ = 0;
   std::shared_ptr<const Acl> global_acl_;
   std::vector<FastZone> fast_;
-  std::vector<FastZone> fast_generic_;
 };
 
 }  // namespace fastrbl::zones

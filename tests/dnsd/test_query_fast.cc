@@ -389,3 +389,112 @@ TEST_CASE("fast path: zone names of every length class (word compares)", "[query
     }
   }
 }
+
+namespace {
+
+// A query (ID 0x1234, RD, one question) for the wire name `name`, type `qtype`, class IN,
+// followed by `trailing` bytes.
+std::vector<std::uint8_t> raw_query(const std::vector<std::uint8_t>& name, std::uint16_t qtype,
+                                    const std::vector<std::uint8_t>& trailing = {}) {
+  std::vector<std::uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  q.insert(q.end(), name.begin(), name.end());
+  q.insert(q.end(), {static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
+  q.insert(q.end(), trailing.begin(), trailing.end());
+  return q;
+}
+
+std::vector<std::uint8_t> wire_name(std::initializer_list<std::string> labels) {
+  std::vector<std::uint8_t> n;
+  for (const std::string& l : labels) {
+    n.push_back(static_cast<std::uint8_t>(l.size()));
+    n.insert(n.end(), l.begin(), l.end());
+  }
+  n.push_back(0);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("fast path: the zone found from the name's tail, octet labels of every kind", "[query][fast]") {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  write(d + "ip4", kIp4);
+  write(d + "dn", kDn);
+  write(d + "acl", kAcl);
+  const auto [fast, general] =
+      load_both({"bl.t:ip4set:" + d + "ip4", "dbl.t:dnset:" + d + "dn", "in.dbl.t:ip4set:" + d + "ip4"}, d + "acl");
+
+  std::vector<std::vector<std::uint8_t>> names = {
+      // The bytes of bl.t / dbl.t end the name, but not as its labels.
+      {4, 'a', 2, 'b', 'l', 1, 't', 0},
+      {5, '1', 3, 'd', 'b', 'l', 1, 't', 0},
+      {2, 0, 2, 'b', 'l', 1, 't', 0},
+      {1, '4', 1, '3', 1, '2', 2, '1', 2, 'b', 'l', 1, 't', 0},
+      {7, '4', 1, '3', 1, '2', 1, '1', 2, 'b', 'l', 1, 't', 0},
+      // An empty label, a pointer or a label over 63 bytes in the relative name.
+      {1, 'a', 0, 3, 'd', 'b', 'l', 1, 't', 0},
+      {1, '4', 1, '3', 0, '2', 1, '1', 2, 'b', 'l', 1, 't', 0},
+      {0xc0, 12, 3, 'd', 'b', 'l', 1, 't', 0},
+      {0x40, 'a', 3, 'd', 'b', 'l', 1, 't', 0},
+      {0x81, 'a', 3, 'd', 'b', 'l', 1, 't', 0},
+      // One byte above the apex; the apex; the root alone.
+      {1, 2, 'b', 'l', 1, 't', 0},
+      {2, 'b', 'l', 1, 't', 0},
+      {0},
+  };
+  // Octet labels: leading zeros, over 255, empty, not digits, 1-3 digits, 4 and more.
+  const std::vector<std::string> octets = {"0", "00", "000", "0000", "7", "07", "007", "255", "256", "299",
+                                           "300", "999", "1000", "25", "2a", "a", "/", ":", "1/", "1:",
+                                           "", "01", "010", "100", "199", "200", "249", "250", "12345"};
+  for (const std::string& o : octets) {
+    names.push_back(wire_name({o, "3", "2", "1", "bl", "t"}));
+    names.push_back(wire_name({"4", o, "2", "1", "bl", "t"}));
+    names.push_back(wire_name({"4", "3", o, "1", "bl", "t"}));
+    names.push_back(wire_name({"4", "3", "2", o, "bl", "t"}));
+    names.push_back(wire_name({o, o, o, o, "in", "dbl", "t"}));
+    names.push_back(wire_name({o, "3", "2", "bl", "t"}));
+    names.push_back(wire_name({o, "4", "3", "2", "1", "bl", "t"}));
+  }
+  // Random names of up to six labels of 0-5 bytes, mostly digits, over both zones.
+  std::uint32_t x = 12345;
+  auto next = [&x](std::uint32_t n) {
+    x = x * 1103515245u + 12345u;
+    return (x >> 8) % n;
+  };
+  const std::string alphabet = std::string("0123456789012345678901234567890123456789aZ/:-") + '\0' + '\x03' + '\xc0';
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<std::uint8_t> n;
+    const std::uint32_t labels = next(2) == 0 ? 4 : 1 + next(6);  // four: an address, if the octets are
+    for (std::uint32_t l = 0; l < labels; ++l) {
+      const std::uint32_t len = next(8) < 6 ? 1 + next(3) : next(6);
+      n.push_back(static_cast<std::uint8_t>(len));
+      for (std::uint32_t k = 0; k < len; ++k) n.push_back(static_cast<std::uint8_t>(alphabet[next(static_cast<std::uint32_t>(alphabet.size()))]));
+    }
+    const std::vector<std::uint8_t> zone = next(3) == 0 ? wire_name({"DbL", "t"}) : wire_name({"bl", "t"});
+    n.insert(n.end(), zone.begin(), zone.end());
+    names.push_back(n);
+  }
+
+  WorkerState ws_fast, ws_general;
+  std::size_t in_zone = 0;  // answers from a zone's data (NOERROR, NXDOMAIN)
+  for (const auto& name : names) {
+    for (const std::uint16_t qtype : {std::uint16_t{1}, std::uint16_t{16}}) {
+      for (const auto& trailing : {std::vector<std::uint8_t>{}, std::vector<std::uint8_t>{0}}) {
+        const auto query = raw_query(name, qtype, trailing);
+        const Result a = ask(*fast, AnswerConfig{}, query, Transport::kUdp, ws_fast);
+        const Result b = ask(*general, AnswerConfig{}, query, Transport::kUdp, ws_general);
+        INFO("name bytes " << name.size() << " qtype " << qtype << " trailing " << trailing.size());
+        CHECK(a.bytes == b.bytes);
+        CHECK(a.info.replied == b.info.replied);
+        CHECK(a.info.parsed == b.info.parsed);
+        CHECK(a.info.zone == b.info.zone);
+        CHECK(a.info.rcode == b.info.rcode);
+        CHECK(a.info.ancount == b.info.ancount);
+        if (a.info.zone >= 0 && a.info.rcode != fastrbl::core::Rcode::kRefused) ++in_zone;
+      }
+    }
+  }
+  INFO("answered from a zone: " << in_zone);
+  CHECK(in_zone > 20000);  // the random names reach the data, not only refusals
+  CHECK(ws_fast.ns_rotation == ws_general.ns_rotation);
+}
