@@ -7,6 +7,7 @@
 // zone, nested zones, upper case, RD, EDNS, TCP, and the names the fast path hands over.
 
 #include "dnsd/query.h"
+#include "dnsd/query_fast.h"
 #include "test_packets.h"
 
 #include <catch2/catch.hpp>
@@ -477,10 +478,12 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
 
   WorkerState ws_fast, ws_general;
   std::size_t in_zone = 0;  // answers from a zone's data (NOERROR, NXDOMAIN)
+  std::size_t fast_answered = 0;  // by answer_fast()
   for (const auto& name : names) {
     for (const std::uint16_t qtype : {std::uint16_t{1}, std::uint16_t{16}}) {
       for (const auto& trailing : {std::vector<std::uint8_t>{}, std::vector<std::uint8_t>{0}}) {
         const auto query = raw_query(name, qtype, trailing);
+        WorkerState ws = ws_general;  // for answer_fast() below: the same NS rotation
         const Result a = ask(*fast, AnswerConfig{}, query, Transport::kUdp, ws_fast);
         const Result b = ask(*general, AnswerConfig{}, query, Transport::kUdp, ws_general);
         INFO("name bytes " << name.size() << " qtype " << qtype << " trailing " << trailing.size());
@@ -491,10 +494,34 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
         CHECK(a.info.rcode == b.info.rcode);
         CHECK(a.info.ancount == b.info.ancount);
         if (a.info.zone >= 0 && a.info.rcode != fastrbl::core::Rcode::kRefused) ++in_zone;
+        // The batch loop's entry: answer_fast(), and answer_general() where it declines.
+        std::vector<std::uint8_t> out(fastrbl::dnsd::kUdpOutSize);
+        const fastrbl::dnsd::FastReply f = fastrbl::dnsd::answer_fast(*fast, AnswerConfig{}, query, out, ws);
+        if (f.len != 0) {
+          ++fast_answered;
+          CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + f.len) == b.bytes);
+          CHECK(b.info.replied);
+          CHECK(b.info.parsed);
+          CHECK(f.zone == b.info.zone);
+          CHECK(f.rcode == b.info.rcode);
+          CHECK(f.ancount == b.info.ancount);
+          CHECK(ws.ns_rotation == ws_general.ns_rotation);
+          CHECK(b.info.qtype == qtype);
+          CHECK(b.info.qclass == 1);
+        } else {
+          AnswerInfo info;
+          const std::size_t n = fastrbl::dnsd::answer_general(*fast, AnswerConfig{}, query, out, Transport::kUdp,
+                                                              nullptr, ws, &info);
+          CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)) == b.bytes);
+          CHECK(info.zone == b.info.zone);
+          CHECK(info.rcode == b.info.rcode);
+        }
       }
     }
   }
   INFO("answered from a zone: " << in_zone);
   CHECK(in_zone > 20000);  // the random names reach the data, not only refusals
+  INFO("answered by answer_fast(): " << fast_answered);
+  CHECK(fast_answered > 5000);
   CHECK(ws_fast.ns_rotation == ws_general.ns_rotation);
 }

@@ -1,0 +1,317 @@
+#pragma once
+// answer()'s fast path (docs/ARCHITECTURE.md, "The query path"): the common query (a
+// plain QUERY for A or TXT, class IN, no EDNS or other records, under a zone served by
+// ip4set or dnset datasets alone, below its apex, a reversed IPv4 address for an ip4set
+// zone) from the question bytes to the lookup, with no ParsedQuery or QueryKey. It writes
+// exactly the bytes the general path writes for such a query (the same writer, sink,
+// datasets and zone records), and returns "not answered", having written nothing that
+// counts, whenever anything is unusual; the general path then answers (or drops) the
+// query. Inline, so that the worker's batch loop has it without a call (answer_fast());
+// answer() (dnsd/query.cc) tries it first too.
+// Thread safety: as answer() (query.h).
+
+#include "core/bytes.h"
+#include "core/dns.h"
+#include "core/wire_reader.h"
+#include "core/wire_writer.h"
+#include "dnsd/query.h"
+#include "zones/answer_sink.h"
+#include "zones/dnset.h"
+#include "zones/ip4set.h"
+#include "zones/snapshot.h"
+#include "zones/zone_records.h"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace fastrbl::dnsd {
+
+/// fast_zone(): the fast path does not apply.
+inline constexpr std::size_t kNoFastZone = ~std::size_t{0};
+
+namespace detail {
+
+// QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
+inline constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
+
+// a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
+inline bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+  struct Lower {
+    std::uint8_t operator()(std::uint8_t c) const noexcept { return core::lower(c); }
+    std::uint64_t operator()(std::uint64_t w) const noexcept { return core::detail::lower8(w); }
+  };
+  return core::equal_folded(a, b, n, Lower{});
+}
+
+// The end of a query name, to find its zone: the name's last 16 bytes, lowercased (with
+// SSE2; else the name itself, compared with a lowercasing compare).
+class NameEnd {
+ public:
+  // `end`: just past the root byte of a name of `len` bytes; reads end[-16, 0).
+  NameEnd(const std::uint8_t* end, std::size_t len) noexcept : end_(end), len_(len) {
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));  // NOLINT: SSE load
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                                        _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    last16_ = _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+#endif
+  }
+  // Whether the zone `z` is the name's tail (as bytes: not necessarily as labels). May
+  // say so of a zone longer than the name whose tail matches the bytes before the name.
+  bool ends_in(const zones::FastZone& z) const noexcept {
+#if defined(__SSE2__)
+    const __m128i zt = _mm_loadu_si128(reinterpret_cast<const __m128i*>(z.tail.data()));  // NOLINT
+    const auto eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(last16_, zt)));
+    if ((eq & z.tail_mask) != z.tail_mask) return false;
+    return z.size <= 16 || (z.size <= len_ && tail_is(end_ - z.size, z.name, z.size - 16u));
+#else
+    return z.size <= len_ && tail_is(end_ - z.size, z.name, z.size);
+#endif
+  }
+
+ private:
+  const std::uint8_t* end_;
+  std::size_t len_;
+#if defined(__SSE2__)
+  __m128i last16_;
+#endif
+};
+
+// The authority section after the answer records, as rbldnsd writes it: the SOA for
+// NXDOMAIN (not `found`) and NODATA, the NS set (with glue when it fits) for a positive
+// answer unless lazy. Returns the rcode. Both paths call it when no answer record overflowed.
+inline core::Rcode write_authority(core::ResponseWriter& w, const zones::Zone& zone,
+                                   const zones::ApexPosition& owner, bool found, const AnswerConfig& config,
+                                   WorkerState& state) noexcept {
+  using core::Rcode;
+  using core::Section;
+  w.set_section(Section::kAuthority);
+  if (!found) {
+    if (zone.soa) zones::add_soa(w, zone, owner, true);
+    return Rcode::kNxDomain;
+  }
+  if (w.count(core::Section::kAnswer) == 0) {  // NODATA
+    if (zone.soa) zones::add_soa(w, zone, owner, true);
+  } else if (!config.lazy && !zone.ns.empty()) {
+    const std::uint32_t first = state.ns_rotation++;
+    if (!zones::add_ns_set(w, zone, owner, first, true)) {
+      w.set_section(Section::kAuthority);
+      zones::add_ns_set(w, zone, owner, first, false);
+    }
+  }
+  return Rcode::kNoError;
+}
+
+// A label of 1-3 decimal digits with value <= 255 (leading zeros allowed), as
+// zones::prepare_query_key reads it. Returns the value, or a number > 255. Reads l[0, 4).
+inline std::uint32_t octet(const std::uint8_t* l) noexcept {
+  const std::uint32_t len = l[0];
+  const std::uint32_t d0 = l[1] - std::uint32_t{'0'}, d1 = l[2] - std::uint32_t{'0'},
+                      d2 = l[3] - std::uint32_t{'0'};
+  if (len - 1 > 2 || d0 > 9) return 256;  // 1 to 3 digits (len 0 wraps around)
+  if (len == 1) return d0;
+  if (d1 > 9) return 256;
+  if (len == 2) return d0 * 10 + d1;
+  return d2 > 9 ? 256 : d0 * 100 + d1 * 10 + d2;
+}
+
+// The fast path past fast_zone(), which found the zone `zi`. Always inlined: answer() and
+// the worker's batch loop (answer_fast()) each have their own copy (a call would cost both
+// a prologue and the arguments the copy gets from its caller's registers).
+[[gnu::always_inline]] inline FastReply fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
+                                                    std::span<const std::uint8_t> query,
+                                                    std::span<std::uint8_t> out, Transport transport,
+                                                    WorkerState& state, std::size_t zi) noexcept {
+  const std::uint8_t* p = query.data();
+  const std::size_t size = query.size();
+  const std::size_t qname_len = size - core::kHeaderSize - 4;
+  const std::uint16_t qtype = core::load_u16(p + size - 4);
+  const zones::FastZone& fz = snapshot.fast_zones()[zi];
+  // The whole packet to `out` as it is (the header and the question the reply starts
+  // with) and lowercased to `lower` (its name: `lname`), with 16 zero bytes after it
+  // (the octet parser reads up to 4 bytes past a label).
+  std::array<std::uint8_t, core::kHeaderSize + core::kMaxNameLen + 4 + 16> lower;
+  core::lower_name(p, size, lower.data(), out.data());
+  std::memset(lower.data() + size, 0, 16);
+  const std::uint8_t* const lname = lower.data() + core::kHeaderSize;
+  // The name relative to the apex, [0, rsize): labels of 1-63 bytes that end exactly there.
+  const std::size_t rsize = qname_len - fz.size;
+  std::size_t rel = 0;   // its labels
+  std::size_t last = 0;  // the offset of its last label (the one above the apex)
+  std::uint32_t addr = 0;
+  if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+    // Reversed octets, four labels: the first label is the last octet.
+    // A length over 3 fails octet(); the next label is looked for within 4 bytes anyway.
+    const std::uint32_t a = octet(lname);
+    const std::size_t s1 = 1u + (lname[0] & 3u);
+    const std::uint32_t b = octet(lname + s1);
+    const std::size_t s2 = s1 + 1u + (lname[s1] & 3u);
+    const std::uint32_t c = octet(lname + s2);
+    const std::size_t s3 = s2 + 1u + (lname[s2] & 3u);
+    const std::uint32_t d = octet(lname + s3);
+    if ((a | b | c | d) > 255 || s3 + 1u + lname[s3] != rsize) return {};
+    addr = a | b << 8 | c << 16 | d << 24;
+    rel = 4;
+    last = s3;
+  } else {
+    std::size_t pos = 0;
+    std::uint32_t bad = 0;  // (length - 1) of every label or-ed: over 62 for 0 or over 63
+    do {
+      const std::uint32_t len = lname[pos];
+      bad |= len - 1u;
+      last = pos;
+      pos += 1u + len;
+      ++rel;
+    } while (pos < rsize);
+    if (pos != rsize || bad > core::kMaxLabelLen - 1) return {};
+  }
+
+  // The lookup, before anything is written: the general path's dataset loop, split into
+  // finding and writing.
+  const std::span<const std::uint8_t> rname(lname, rsize);
+  std::array<std::uint32_t, zones::FastZone::kMaxDatasets> ip4_sets;
+  std::array<zones::DnSet::Match, zones::FastZone::kMaxDatasets> dn_matches;
+  bool listed = false;  // some dataset has records to write
+  bool exists = false;  // some dataset knows the name (the general path's `found`)
+  // The first dataset outside the loops: most zones have one (a fast zone has at least one).
+  if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+    ip4_sets[0] = static_cast<const zones::Ip4Set*>(fz.datasets[0])->find(addr);
+    listed = ip4_sets[0] != zones::Ip4Set::kNotListed;
+    for (std::size_t i = 1; i < fz.count; ++i) {
+      ip4_sets[i] = static_cast<const zones::Ip4Set*>(fz.datasets[i])->find(addr);
+      listed |= ip4_sets[i] != zones::Ip4Set::kNotListed;
+    }
+    exists = listed;  // an ip4set knows a full address only when it lists it
+  } else {
+    dn_matches[0] = static_cast<const zones::DnSet*>(fz.datasets[0])->match(rname, rel);
+    listed = dn_matches[0].id != zones::NameIndex::kNone;
+    exists = dn_matches[0].exists;
+    for (std::size_t i = 1; i < fz.count; ++i) {
+      dn_matches[i] = static_cast<const zones::DnSet*>(fz.datasets[i])->match(rname, rel);
+      listed |= dn_matches[i].id != zones::NameIndex::kNone;
+      exists |= dn_matches[i].exists;
+    }
+  }
+
+  const zones::Zone& zone = snapshot.zones()[zi];
+  const auto zone16 = static_cast<std::uint16_t>(zi);
+  const std::size_t limit =
+      std::min(transport == Transport::kTcp ? core::kMaxTcpMessage : core::kMaxUdpPayload, out.size());
+  const std::uint8_t flags =
+      static_cast<std::uint8_t>(core::kFlagQR | core::kFlagAA | (p[2] & core::kFlagRD));
+  const zones::ApexPosition owner{static_cast<std::uint16_t>(core::kHeaderSize + rsize), lname + last};
+  const std::size_t qend = size;
+  using core::Rcode;
+  const Rcode negative = exists ? Rcode::kNoError : Rcode::kNxDomain;
+
+  if (!listed) {
+    // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
+    // template, which is what begin(), add_soa() and finish() write when it applies.
+    std::size_t end = qend;  // no SOA in the zone: no authority record
+    if (fz.has_soa)
+      end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, owner.owner, owner.above_apex) : 0;
+    if (end != 0) {  // else the writer below (the template does not apply, or no room)
+      out[2] = flags;
+      out[3] = static_cast<std::uint8_t>(negative);
+      out[6] = 0;  // ANCOUNT
+      out[7] = 0;
+      std::memcpy(&out[8], fz.soa_counts.data(), 4);  // zeros without a SOA
+      return {static_cast<std::uint16_t>(end), zone16, 0, negative};
+    }
+  }
+
+  core::ResponseWriter w(out);
+  w.begin_copied(qend, limit);
+  std::uint8_t* h = w.header();
+  h[2] = flags;
+  h[3] = 0;
+  zones::AnswerSink sink(w, qtype);
+  for (std::size_t i = 0; listed && i < fz.count; ++i) {
+    if (fz.kind == zones::FastZone::Kind::kIp4Set) {
+      if (ip4_sets[i] != zones::Ip4Set::kNotListed)
+        static_cast<const zones::Ip4Set*>(fz.datasets[i])->emit(ip4_sets[i], addr, sink);
+    } else if (dn_matches[i].id != zones::NameIndex::kNone) {
+      static_cast<const zones::DnSet*>(fz.datasets[i])->emit(dn_matches[i], sink);
+    }
+  }
+
+  const std::uint16_t ancount = w.count(core::Section::kAnswer);
+  if (sink.overflow()) {  // as the general path: TC rather than a silently dropped record
+    h[2] |= core::kFlagTC;
+    return {static_cast<std::uint16_t>(w.finish()), zone16, ancount, Rcode::kNoError};
+  }
+  // A positive answer: the NS set with glue in AUTHORITY, as write_authority() writes it
+  // when the template applies (the answer records registered no compression targets).
+  if (ancount != 0 && exists && !config.lazy && fz.ns_count != 0) {
+    const std::uint32_t first = state.ns_rotation;
+    const std::optional<core::RecordTemplate>& ns = fz.ns_glue[first % fz.ns_count];
+    const std::size_t end = ns ? ns->write_fresh(out, w.size(), w.limit(), owner.owner, owner.above_apex) : 0;
+    if (end != 0) {
+      state.ns_rotation = first + 1;
+      core::store_u16(&h[6], ancount);
+      core::store_u16(&h[8], ns->counts()[1]);
+      core::store_u16(&h[10], ns->counts()[2]);
+      return {static_cast<std::uint16_t>(end), zone16, ancount, Rcode::kNoError};
+    }
+  }
+  const Rcode rcode = write_authority(w, zone, owner, exists, config, state);
+  h[3] = static_cast<std::uint8_t>(rcode);
+  return {static_cast<std::uint16_t>(w.finish()), zone16, ancount, rcode};
+}
+
+}  // namespace detail
+
+/// The index of the fast zone (snapshot.fast_zones()) a query goes to, or kNoFastZone when
+/// the general path answers it: not a plain QUERY for A or TXT in class IN with one
+/// question and no other records, a name over 255 bytes, or a name whose tail is no fast
+/// zone's apex (the first, most specific, zone whose bytes end the name decides: kGeneric,
+/// or the apex itself). The question must end the packet: the zone is found from the name's
+/// tail, and the fast path then walks the name from its start to exactly there (with bytes
+/// after the question, no walk lands there, and the general path answers).
+inline std::size_t fast_zone(const zones::Snapshot& snapshot, std::span<const std::uint8_t> query) noexcept {
+  const std::span<const zones::FastZone> zones = snapshot.fast_zones();
+  const std::uint8_t* p = query.data();
+  const std::size_t size = query.size();
+  // 20 bytes at least: the 16-byte tail compare reads from the header on.
+  if (zones.empty() || size < 20 || size > core::kHeaderSize + core::kMaxNameLen + 4) return kNoFastZone;
+  // QR, opcode, AA and TC clear (RD may be set); one question and no other records.
+  if ((p[2] & ~core::kFlagRD) != 0 || std::memcmp(p + 4, detail::kOneQuestion.data(), 8) != 0)
+    return kNoFastZone;
+  const std::size_t t = size - 4;  // QTYPE, QCLASS
+  const std::uint16_t qtype = core::load_u16(p + t);
+  if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
+      (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
+    return kNoFastZone;
+  const std::size_t qname_len = size - core::kHeaderSize - 4;
+  const detail::NameEnd name_end(p + t, qname_len);
+  std::size_t zi = 0;
+  while (zi < zones.size() && !name_end.ends_in(zones[zi])) ++zi;
+  if (zi == zones.size()) return kNoFastZone;
+  // At least one byte of a label above the apex.
+  if (zones[zi].kind == zones::FastZone::Kind::kGeneric || zones[zi].size + 2u > qname_len) return kNoFastZone;
+  return zi;
+}
+
+/// answer()'s fast path alone, over UDP, for a caller that counts its queries itself (the
+/// worker's batch loop). When it answers (len != 0) the reply is the one answer() writes,
+/// and answer() would have said replied, parsed, class IN, the query's QTYPE (its last 4
+/// bytes are QTYPE and QCLASS) and the zone, rcode and ancount given. Else nothing was
+/// written that counts: answer_general() answers the query. Same requirements as
+/// answer(). Always inlined (into the batch loop: no call for the common query).
+[[gnu::always_inline]] inline FastReply answer_fast(const zones::Snapshot& snapshot, const AnswerConfig& config,
+                                                    std::span<const std::uint8_t> query,
+                                                    std::span<std::uint8_t> out, WorkerState& state) noexcept {
+  const std::size_t zi = fast_zone(snapshot, query);
+  if (zi == kNoFastZone) return {};
+  return detail::fast_answer(snapshot, config, query, out, Transport::kUdp, state, zi);
+}
+
+}  // namespace fastrbl::dnsd
