@@ -42,8 +42,9 @@ namespace detail {
 // QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
 inline constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
 
-// a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
-inline bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
+// a[0, n) lowercased == b[0, n) (b: a lowercase wire name). Not inlined: only zone names
+// over 16 bytes need it (with SSE2), and inline it would cost the zone search saved registers.
+[[gnu::noinline]] inline bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
   struct Lower {
     std::uint8_t operator()(std::uint8_t c) const noexcept { return core::lower(c); }
     std::uint64_t operator()(std::uint64_t w) const noexcept { return core::detail::lower8(w); }
@@ -276,7 +277,8 @@ inline std::uint32_t octet(const std::uint8_t* l) noexcept {
 /// or the apex itself). The question must end the packet: the zone is found from the name's
 /// tail, and the fast path then walks the name from its start to exactly there (with bytes
 /// after the question, no walk lands there, and the general path answers).
-inline std::size_t fast_zone(const zones::Snapshot& snapshot, std::span<const std::uint8_t> query) noexcept {
+[[gnu::always_inline]] inline std::size_t fast_zone(const zones::Snapshot& snapshot,
+                                                    std::span<const std::uint8_t> query) noexcept {
   const std::span<const zones::FastZone> zones = snapshot.fast_zones();
   const std::uint8_t* p = query.data();
   const std::size_t size = query.size();
