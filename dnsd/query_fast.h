@@ -111,17 +111,46 @@ inline core::Rcode write_authority(core::ResponseWriter& w, const zones::Zone& z
   return Rcode::kNoError;
 }
 
-// A label of 1-3 decimal digits with value <= 255 (leading zeros allowed), as
-// zones::prepare_query_key reads it. Returns the value, or a number > 255. Reads l[0, 4).
-inline std::uint32_t octet(const std::uint8_t* l) noexcept {
-  const std::uint32_t len = l[0];
-  const std::uint32_t d0 = l[1] - std::uint32_t{'0'}, d1 = l[2] - std::uint32_t{'0'},
-                      d2 = l[3] - std::uint32_t{'0'};
-  if (len - 1 > 2 || d0 > 9) return 256;  // 1 to 3 digits (len 0 wraps around)
-  if (len == 1) return d0;
-  if (d1 > 9) return 256;
-  if (len == 2) return d0 * 10 + d1;
-  return d2 > 9 ? 256 : d0 * 100 + d1 * 10 + d2;
+/// Reversed-IPv4 octet labels, as zones::prepare_query_key reads them (rbldnsd's rule): a
+/// label of 1-3 decimal digits with value <= 255, leading zeros allowed. Branch-free, from
+/// a table: kOctet.add[l][i][c] is what byte c at position i (0-2) after a length byte l
+/// adds to the label's value: its digit times 10^(l-1-i) for i < l, 0 for i >= l (bytes
+/// past the label count for nothing), kBadOctet for a byte within the label that is not a
+/// digit, and kBadOctet for every byte when l is not 1-3 (row 0). A label's value is the
+/// sum of its three entries: over 255 means not an octet.
+struct OctetTable {
+  std::uint16_t add[4][3][256];
+};
+inline constexpr std::uint16_t kBadOctet = 0x400;
+
+constexpr OctetTable make_octet_table() noexcept {
+  OctetTable t{};
+  for (std::size_t c = 0; c < 256; ++c) {
+    const bool digit = c >= '0' && c <= '9';
+    for (std::size_t i = 0; i < 3; ++i) t.add[0][i][c] = kBadOctet;
+    for (std::size_t l = 1; l <= 3; ++l) {
+      std::uint16_t weight = 1;
+      for (std::size_t i = l; i-- > 0;) {
+        t.add[l][i][c] = digit ? static_cast<std::uint16_t>((c - '0') * weight) : kBadOctet;
+        weight = static_cast<std::uint16_t>(weight * 10);
+      }
+      for (std::size_t i = l; i < 3; ++i) t.add[l][i][c] = 0;
+    }
+  }
+  return t;
+}
+inline constexpr OctetTable kOctet = make_octet_table();
+
+/// The octet label at name[pos] (its length byte): returns its value, or a number > 255
+/// when it is not an octet label; moves `pos` past it (by 1 when its length is not 1-3).
+/// Reads name[pos, pos + 4).
+[[gnu::always_inline]] inline std::uint32_t octet_at(const std::uint8_t* name, std::size_t& pos) noexcept {
+  const std::uint8_t* l = name + pos;
+  std::uint32_t len = l[0];
+  if (len - 1 > 2) len = 0;  // len 0 wraps around
+  const auto& row = kOctet.add[len];
+  pos += len + 1;
+  return std::uint32_t{row[0][l[1]]} + row[1][l[2]] + row[2][l[3]];
 }
 
 // The fast path past fast_zone(), which found the zone `zi`. Always inlined: answer() and
@@ -149,19 +178,17 @@ inline std::uint32_t octet(const std::uint8_t* l) noexcept {
   std::size_t last = 0;  // the offset of its last label (the one above the apex)
   std::uint32_t addr = 0;
   if (fz.kind == zones::FastZone::Kind::kIp4Set) {
-    // Reversed octets, four labels: the first label is the last octet.
-    // A length over 3 fails octet(); the next label is looked for within 4 bytes anyway.
-    const std::uint32_t a = octet(lname);
-    const std::size_t s1 = 1u + (lname[0] & 3u);
-    const std::uint32_t b = octet(lname + s1);
-    const std::size_t s2 = s1 + 1u + (lname[s1] & 3u);
-    const std::uint32_t c = octet(lname + s2);
-    const std::size_t s3 = s2 + 1u + (lname[s2] & 3u);
-    const std::uint32_t d = octet(lname + s3);
-    if ((a | b | c | d) > 255 || s3 + 1u + lname[s3] != rsize) return {};
+    // Reversed octets, four labels: the first label is the last octet. A label that is
+    // not an octet fails, and the next one is looked for right after its length byte.
+    std::size_t pos = 0;
+    const std::uint32_t a = octet_at(lname, pos);
+    const std::uint32_t b = octet_at(lname, pos);
+    const std::uint32_t c = octet_at(lname, pos);
+    last = pos;
+    const std::uint32_t d = octet_at(lname, pos);
+    if ((a | b | c | d) > 255 || pos != rsize) return {};
     addr = a | b << 8 | c << 16 | d << 24;
     rel = 4;
-    last = s3;
   } else {
     std::size_t pos = 0;
     std::uint32_t bad = 0;  // (length - 1) of every label or-ed: over 62 for 0 or over 63

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -524,4 +525,54 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
   INFO("answered by answer_fast(): " << fast_answered);
   CHECK(fast_answered > 5000);
   CHECK(ws_fast.ns_rotation == ws_general.ns_rotation);
+}
+
+namespace {
+
+// rbldnsd's octet label, written out plainly: 1-3 decimal digits, value <= 255, leading
+// zeros allowed (zones/query_key.cc). The value, or -1.
+int octet_rule(const std::uint8_t* l) {
+  const int len = l[0];
+  if (len < 1 || len > 3) return -1;
+  int v = 0;
+  for (int i = 1; i <= len; ++i) {
+    if (l[i] < '0' || l[i] > '9') return -1;
+    v = v * 10 + (l[i] - '0');
+  }
+  return v <= 255 ? v : -1;
+}
+
+}  // namespace
+
+TEST_CASE("fast path: the octet table against the plain rule, every length byte", "[query][fast]") {
+  // Every length byte, and at each of the three positions after it every digit and the
+  // bytes around and between them (0, the lengths 1-3, '/', ':', letters, high bytes).
+  std::vector<std::uint8_t> bytes = {0, 1, 2, 3, 4, '.', ' ', '/', ':', 'a', 'A', 0x7f, 0x80, 0xb0, 0xb9, 0xff};
+  for (std::uint8_t c = '0'; c <= '9'; ++c) bytes.push_back(c);
+  std::size_t checked = 0, valid = 0;
+  for (int len = 0; len < 256; ++len) {
+    for (const std::uint8_t c0 : bytes) {
+      for (const std::uint8_t c1 : bytes) {
+        for (const std::uint8_t c2 : bytes) {
+          const std::array<std::uint8_t, 4> l = {static_cast<std::uint8_t>(len), c0, c1, c2};
+          std::size_t pos = 0;
+          const std::uint32_t v = fastrbl::dnsd::detail::octet_at(l.data(), pos);
+          const int want = octet_rule(l.data());
+          const bool ok = want >= 0 ? v == static_cast<std::uint32_t>(want) : v > 255;
+          const std::size_t want_pos = len >= 1 && len <= 3 ? static_cast<std::size_t>(len) + 1 : 1;
+          if (!ok || pos != want_pos) {
+            INFO("len " << len << " bytes " << int{c0} << " " << int{c1} << " " << int{c2} << " value " << v
+                        << " want " << want << " pos " << pos);
+            CHECK(ok);
+            CHECK(pos == want_pos);
+          }
+          ++checked;
+          if (want >= 0) ++valid;
+        }
+      }
+    }
+  }
+  CHECK(checked == 256 * bytes.size() * bytes.size() * bytes.size());
+  // 1 digit: 10 x 26 x 26 (the rest is not read); 2: 100 x 26; 3: 256 (000-255).
+  CHECK(valid == 10 * bytes.size() * bytes.size() + 100 * bytes.size() + 256);
 }
