@@ -165,21 +165,25 @@ inline constexpr OctetTable kOctet = make_octet_table();
   const std::size_t qname_len = size - core::kHeaderSize - 4;
   const std::uint16_t qtype = core::load_u16(p + size - 4);
   const zones::FastZone& fz = snapshot.fast_zones()[zi];
-  // The whole packet to `out` as it is (the header and the question the reply starts
-  // with) and lowercased to `lower` (its name: `lname`), with 16 zero bytes after it
-  // (the octet parser reads up to 4 bytes past a label).
-  std::array<std::uint8_t, core::kHeaderSize + core::kMaxNameLen + 4 + 16> lower;
-  core::lower_name(p, size, lower.data(), out.data());
-  std::memset(lower.data() + size, 0, 16);
-  const std::uint8_t* const lname = lower.data() + core::kHeaderSize;
+  // The whole packet to `out` as it is: the header and the question the reply starts with
+  // (16 bytes at a time, the last 16 again; size >= 20).
+  std::uint8_t* const o = out.data();
+  for (std::size_t i = 0; i + 16 < size; i += 16) std::memcpy(o + i, p + i, 16);
+  std::memcpy(o + size - 16, p + size - 16, 16);
   // The name relative to the apex, [0, rsize): labels of 1-63 bytes that end exactly there.
   const std::size_t rsize = qname_len - fz.size;
+  const std::uint8_t* lname;  // the relative name, lowercased
+  std::array<std::uint8_t, core::kMaxNameLen> lower;  // [0, rsize) for a dnset
   std::size_t rel = 0;   // its labels
   std::size_t last = 0;  // the offset of its last label (the one above the apex)
   std::uint32_t addr = 0;
   if (fz.kind == zones::FastZone::Kind::kIp4Set) {
     // Reversed octets, four labels: the first label is the last octet. A label that is
     // not an octet fails, and the next one is looked for right after its length byte.
+    // Read from the copy in `out` (digits need no lowercasing), which has room for the
+    // 4 bytes octet_at() reads whatever the name: a label that reaches past the relative
+    // name fails `pos != rsize` whatever those bytes are.
+    lname = o + core::kHeaderSize;
     std::size_t pos = 0;
     const std::uint32_t a = octet_at(lname, pos);
     const std::uint32_t b = octet_at(lname, pos);
@@ -190,16 +194,19 @@ inline constexpr OctetTable kOctet = make_octet_table();
     addr = a | b << 8 | c << 16 | d << 24;
     rel = 4;
   } else {
+    const std::uint8_t* name = p + core::kHeaderSize;
     std::size_t pos = 0;
     std::uint32_t bad = 0;  // (length - 1) of every label or-ed: over 62 for 0 or over 63
     do {
-      const std::uint32_t len = lname[pos];
+      const std::uint32_t len = name[pos];
       bad |= len - 1u;
       last = pos;
       pos += 1u + len;
       ++rel;
     } while (pos < rsize);
     if (pos != rsize || bad > core::kMaxLabelLen - 1) return {};
+    core::lower_name(name, rsize, lower.data());
+    lname = lower.data();
   }
 
   // The lookup, before anything is written: the general path's dataset loop, split into
