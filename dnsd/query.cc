@@ -273,8 +273,8 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
                    const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept {
   AnswerInfo scratch;
   if (info == nullptr) info = &scratch;
-  if (const std::size_t zi = fast_zone(snapshot, query); zi != kNoFastZone) {
-    const FastReply r = detail::fast_answer(snapshot, config, query, out, transport, state, zi);
+  if (const zones::FastZone* fz = fast_zone(snapshot, query)) {
+    const FastReply r = detail::fast_answer(config, query, out, transport, state, *fz);
     if (r.len != 0) {
       *info = AnswerInfo{};
       info->replied = true;

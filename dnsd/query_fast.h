@@ -34,9 +34,6 @@
 
 namespace fastrbl::dnsd {
 
-/// fast_zone(): the fast path does not apply.
-inline constexpr std::size_t kNoFastZone = ~std::size_t{0};
-
 namespace detail {
 
 // QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
@@ -153,22 +150,26 @@ inline constexpr OctetTable kOctet = make_octet_table();
   return std::uint32_t{row[0][l[1]]} + row[1][l[2]] + row[2][l[3]];
 }
 
-// The fast path past fast_zone(), which found the zone `zi`. Always inlined: answer() and
+// The fast path past fast_zone(), which found the zone `fz`. Always inlined: answer() and
 // the worker's batch loop (answer_fast()) each have their own copy (a call would cost both
 // a prologue and the arguments the copy gets from its caller's registers).
-[[gnu::always_inline]] inline FastReply fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
+[[gnu::always_inline]] inline FastReply fast_answer(const AnswerConfig& config,
                                                     std::span<const std::uint8_t> query,
                                                     std::span<std::uint8_t> out, Transport transport,
-                                                    WorkerState& state, std::size_t zi) noexcept {
+                                                    WorkerState& state, const zones::FastZone& fz) noexcept {
   const std::uint8_t* p = query.data();
   const std::size_t size = query.size();
   const std::size_t qname_len = size - core::kHeaderSize - 4;
   const std::uint16_t qtype = core::load_u16(p + size - 4);
-  const zones::FastZone& fz = snapshot.fast_zones()[zi];
   // The whole packet to `out` as it is: the header and the question the reply starts with
   // (16 bytes at a time, the last 16 again; size >= 20).
+  // Most queries are 33-64 bytes: three blocks and the last 16 bytes without a loop.
   std::uint8_t* const o = out.data();
-  for (std::size_t i = 0; i + 16 < size; i += 16) std::memcpy(o + i, p + i, 16);
+  std::memcpy(o, p, 16);
+  if (size > 32) {
+    std::memcpy(o + 16, p + 16, 16);
+    for (std::size_t i = 32; i + 16 < size; i += 16) std::memcpy(o + i, p + i, 16);
+  }
   std::memcpy(o + size - 16, p + size - 16, 16);
   // The name relative to the apex, [0, rsize): labels of 1-63 bytes that end exactly there.
   const std::size_t rsize = qname_len - fz.size;
@@ -236,8 +237,8 @@ inline constexpr OctetTable kOctet = make_octet_table();
     }
   }
 
-  const zones::Zone& zone = snapshot.zones()[zi];
-  const auto zone16 = static_cast<std::uint16_t>(zi);
+  const zones::Zone& zone = *fz.zone;
+  const std::uint16_t zone16 = fz.index;
   const std::size_t limit =
       std::min(transport == Transport::kTcp ? core::kMaxTcpMessage : core::kMaxUdpPayload, out.size());
   const std::uint8_t flags =
@@ -251,8 +252,9 @@ inline constexpr OctetTable kOctet = make_octet_table();
     // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
     // template, which is what begin(), add_soa() and finish() write when it applies.
     std::size_t end = qend;  // no SOA in the zone: no authority record
-    if (fz.has_soa)
+    if (fz.has_soa) {
       end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, owner.owner, owner.above_apex) : 0;
+    }
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
       out[2] = flags;
       out[3] = static_cast<std::uint8_t>(negative);
@@ -304,36 +306,37 @@ inline constexpr OctetTable kOctet = make_octet_table();
 
 }  // namespace detail
 
-/// The index of the fast zone (snapshot.fast_zones()) a query goes to, or kNoFastZone when
-/// the general path answers it: not a plain QUERY for A or TXT in class IN with one
+/// The fast zone (in snapshot.fast_zones()) a query goes to, or null when the general path
+/// answers it: not a plain QUERY for A or TXT in class IN with one
 /// question and no other records, a name over 255 bytes, or a name whose tail is no fast
 /// zone's apex (the first, most specific, zone whose bytes end the name decides: kGeneric,
 /// or the apex itself). The question must end the packet: the zone is found from the name's
 /// tail, and the fast path then walks the name from its start to exactly there (with bytes
 /// after the question, no walk lands there, and the general path answers).
-[[gnu::always_inline]] inline std::size_t fast_zone(const zones::Snapshot& snapshot,
-                                                    std::span<const std::uint8_t> query) noexcept {
+[[gnu::always_inline]] inline const zones::FastZone* fast_zone(const zones::Snapshot& snapshot,
+                                                              std::span<const std::uint8_t> query) noexcept {
   const std::span<const zones::FastZone> zones = snapshot.fast_zones();
   const std::uint8_t* p = query.data();
   const std::size_t size = query.size();
   // 20 bytes at least: the 16-byte tail compare reads from the header on.
-  if (zones.empty() || size < 20 || size > core::kHeaderSize + core::kMaxNameLen + 4) return kNoFastZone;
+  if (zones.empty() || size < 20 || size > core::kHeaderSize + core::kMaxNameLen + 4) return nullptr;
   // QR, opcode, AA and TC clear (RD may be set); one question and no other records.
   if ((p[2] & ~core::kFlagRD) != 0 || std::memcmp(p + 4, detail::kOneQuestion.data(), 8) != 0)
-    return kNoFastZone;
+    return nullptr;
   const std::size_t t = size - 4;  // QTYPE, QCLASS
   const std::uint16_t qtype = core::load_u16(p + t);
   if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
       (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
-    return kNoFastZone;
+    return nullptr;
   const std::size_t qname_len = size - core::kHeaderSize - 4;
   const detail::NameEnd name_end(p + t, qname_len);
-  std::size_t zi = 0;
-  while (zi < zones.size() && !name_end.ends_in(zones[zi])) ++zi;
-  if (zi == zones.size()) return kNoFastZone;
+  const zones::FastZone* z = zones.data();
+  const zones::FastZone* const end = z + zones.size();
+  while (z != end && !name_end.ends_in(*z)) ++z;
+  if (z == end) return nullptr;
   // At least one byte of a label above the apex.
-  if (zones[zi].kind == zones::FastZone::Kind::kGeneric || zones[zi].size + 2u > qname_len) return kNoFastZone;
-  return zi;
+  if (z->kind == zones::FastZone::Kind::kGeneric || z->size + 2u > qname_len) return nullptr;
+  return z;
 }
 
 /// answer()'s fast path alone, over UDP, for a caller that counts its queries itself (the
@@ -345,9 +348,9 @@ inline constexpr OctetTable kOctet = make_octet_table();
 [[gnu::always_inline]] inline FastReply answer_fast(const zones::Snapshot& snapshot, const AnswerConfig& config,
                                                     std::span<const std::uint8_t> query,
                                                     std::span<std::uint8_t> out, WorkerState& state) noexcept {
-  const std::size_t zi = fast_zone(snapshot, query);
-  if (zi == kNoFastZone) return {};
-  return detail::fast_answer(snapshot, config, query, out, Transport::kUdp, state, zi);
+  const zones::FastZone* fz = fast_zone(snapshot, query);
+  if (fz == nullptr) return {};
+  return detail::fast_answer(config, query, out, Transport::kUdp, state, *fz);
 }
 
 }  // namespace fastrbl::dnsd

@@ -17,9 +17,11 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
     zones_.insert(pos, std::move(z));
   }
   for (Zone& z : zones_) z.templates = std::make_shared<const ZoneTemplates>(build_zone_templates(z));
-  if (global_acl_ != nullptr) return;
+  if (global_acl_ != nullptr || zones_.size() > 0xffff) return;  // (FastZone::index)
   for (const Zone& z : zones_) {
     FastZone f;
+    f.zone = &z;
+    f.index = static_cast<std::uint16_t>(fast_.size());
     f.name = z.name.data();
     f.size = static_cast<std::uint8_t>(z.name.size());
     f.labels = static_cast<std::uint8_t>(z.name.label_count());

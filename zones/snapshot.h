@@ -45,6 +45,8 @@ struct FastZone {
   Kind kind = Kind::kGeneric;
   std::uint8_t count = 0;  // datasets[0, count): the zone's datasets in order
   std::array<const Dataset*, kMaxDatasets> datasets{};
+  const Zone* zone = nullptr;  // zones()[index]
+  std::uint16_t index = 0;
   /// The SOA in AUTHORITY (negative answers), or null: no template (see has_soa).
   const core::RecordTemplate* soa = nullptr;
   bool has_soa = false;  // the zone has a SOA
@@ -75,7 +77,7 @@ class Snapshot {
 
   const std::vector<Zone>& zones() const noexcept { return zones_; }
   /// One entry per zone, in zones() order; empty when a global acl is set (the fast
-  /// path then never applies).
+  /// path then never applies) or with more than 65535 zones.
   std::span<const FastZone> fast_zones() const noexcept { return fast_; }
   std::uint64_t generation() const noexcept { return generation_; }
   /// The global acl (`:acl:file`), consulted before the query is parsed; or null.
