@@ -252,7 +252,15 @@ inline constexpr OctetTable kOctet = make_octet_table();
     // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
     // template, which is what begin(), add_soa() and finish() write when it applies.
     std::size_t end = qend;  // no SOA in the zone: no authority record
-    if (fz.has_soa) {
+    if (fz.soa_table != nullptr && rsize < fz.soa_shifts && qend + fz.soa_size <= limit) {
+      // write_after_question() when it is one 64-byte copy (shift rsize: the records go
+      // right after the question, at qend <= 271, so 64 bytes fit in `out`).
+      std::memcpy(o + qend, fz.soa_table + rsize * fz.soa_stride, 16);
+      std::memcpy(o + qend + 16, fz.soa_table + rsize * fz.soa_stride + 16, 16);
+      std::memcpy(o + qend + 32, fz.soa_table + rsize * fz.soa_stride + 32, 16);
+      std::memcpy(o + qend + 48, fz.soa_table + rsize * fz.soa_stride + 48, 16);
+      end = qend + fz.soa_size;
+    } else if (fz.has_soa) {
       end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, owner.owner, owner.above_apex) : 0;
     }
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
