@@ -243,7 +243,11 @@ inline constexpr OctetTable kOctet = make_octet_table();
       std::min(transport == Transport::kTcp ? core::kMaxTcpMessage : core::kMaxUdpPayload, out.size());
   const std::uint8_t flags =
       static_cast<std::uint8_t>(core::kFlagQR | core::kFlagAA | (p[2] & core::kFlagRD));
-  const zones::ApexPosition owner{static_cast<std::uint16_t>(core::kHeaderSize + rsize), lname + last};
+  // Where the apex is in the question, and the label above it (for the templates that
+  // must check it): only when a template needs more than a copy.
+  auto owner = [&]() -> zones::ApexPosition {
+    return {static_cast<std::uint16_t>(core::kHeaderSize + rsize), lname + last};
+  };
   const std::size_t qend = size;
   using core::Rcode;
   const Rcode negative = exists ? Rcode::kNoError : Rcode::kNxDomain;
@@ -252,23 +256,23 @@ inline constexpr OctetTable kOctet = make_octet_table();
     // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
     // template, which is what begin(), add_soa() and finish() write when it applies.
     std::size_t end = qend;  // no SOA in the zone: no authority record
-    if (fz.soa_table != nullptr && rsize < fz.soa_shifts && qend + fz.soa_size <= limit) {
-      // write_after_question() when it is one 64-byte copy (shift rsize: the records go
-      // right after the question, at qend <= 271, so 64 bytes fit in `out`).
+    if (fz.soa_table != nullptr && qend + fz.soa_size <= limit) {
+      // write_after_question() when it is one 64-byte copy (shift rsize, which the table
+      // always has; the records go right after the question, at qend <= 271, so 64 bytes
+      // fit in `out`).
       std::memcpy(o + qend, fz.soa_table + rsize * fz.soa_stride, 16);
       std::memcpy(o + qend + 16, fz.soa_table + rsize * fz.soa_stride + 16, 16);
       std::memcpy(o + qend + 32, fz.soa_table + rsize * fz.soa_stride + 32, 16);
       std::memcpy(o + qend + 48, fz.soa_table + rsize * fz.soa_stride + 48, 16);
       end = qend + fz.soa_size;
     } else if (fz.has_soa) {
-      end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, owner.owner, owner.above_apex) : 0;
+      const zones::ApexPosition at = owner();
+      end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, at.owner, at.above_apex) : 0;
     }
     if (end != 0) {  // else the writer below (the template does not apply, or no room)
       out[2] = flags;
       out[3] = static_cast<std::uint8_t>(negative);
-      out[6] = 0;  // ANCOUNT
-      out[7] = 0;
-      std::memcpy(&out[8], fz.soa_counts.data(), 4);  // zeros without a SOA
+      std::memcpy(&out[4], fz.negative_counts.data(), 8);  // QDCOUNT 1, ANCOUNT 0, NS/ARCOUNT
       return {static_cast<std::uint16_t>(end), zone16, 0, negative};
     }
   }
@@ -298,7 +302,8 @@ inline constexpr OctetTable kOctet = make_octet_table();
   if (ancount != 0 && exists && !config.lazy && fz.ns_count != 0) {
     const std::uint32_t first = state.ns_rotation;
     const std::optional<core::RecordTemplate>& ns = fz.ns_glue[first % fz.ns_count];
-    const std::size_t end = ns ? ns->write_fresh(out, w.size(), w.limit(), owner.owner, owner.above_apex) : 0;
+    const zones::ApexPosition at = owner();
+    const std::size_t end = ns ? ns->write_fresh(out, w.size(), w.limit(), at.owner, at.above_apex) : 0;
     if (end != 0) {
       state.ns_rotation = first + 1;
       core::store_u16(&h[6], ancount);
@@ -307,7 +312,7 @@ inline constexpr OctetTable kOctet = make_octet_table();
       return {static_cast<std::uint16_t>(end), zone16, ancount, Rcode::kNoError};
     }
   }
-  const Rcode rcode = write_authority(w, zone, owner, exists, config, state);
+  const Rcode rcode = write_authority(w, zone, owner(), exists, config, state);
   h[3] = static_cast<std::uint8_t>(rcode);
   return {static_cast<std::uint16_t>(w.finish()), zone16, ancount, rcode};
 }

@@ -45,14 +45,14 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
       if (z.soa && t.soa_authority && t.soa_authority->counts()[0] == 0) {
         f.soa = &*t.soa_authority;
         const core::RecordTemplate::ShiftCopy c = f.soa->shift_copy();
-        if (c.table != nullptr && c.shifts <= 0xffff && c.size <= 0xffff) {
+        // (the table covers every apex offset a question can have)
+        if (c.table != nullptr && c.shifts == core::kMaxNameLen + 1 - z.name.size() && c.size <= 0xffff) {
           f.soa_table = c.table;
           f.soa_stride = static_cast<std::uint16_t>(c.stride);
-          f.soa_shifts = static_cast<std::uint16_t>(c.shifts);
           f.soa_size = static_cast<std::uint16_t>(c.size);
         }
-        core::store_u16(&f.soa_counts[0], f.soa->counts()[1]);
-        core::store_u16(&f.soa_counts[2], f.soa->counts()[2]);
+        core::store_u16(&f.negative_counts[4], f.soa->counts()[1]);
+        core::store_u16(&f.negative_counts[6], f.soa->counts()[2]);
       }
       if (!z.ns.empty() && z.ns.size() <= 255 && t.ns_authority_glue.size() == z.ns.size()) {
         f.ns_glue = t.ns_authority_glue.data();

@@ -49,17 +49,16 @@ struct FastZone {
   std::uint16_t index = 0;
   /// The SOA in AUTHORITY (negative answers), or null: no template (see has_soa).
   const core::RecordTemplate* soa = nullptr;
-  /// soa->shift_copy(): the SOA after a question whose apex is at 12 + s, s < soa_shifts,
-  /// is the 64 bytes at soa_table + s * soa_stride, soa_size of them counting; null table:
-  /// write_after_question() (or the writer).
+  /// soa->shift_copy(): the SOA after a question whose apex is at 12 + s (every s a
+  /// question can have: s <= 255 - size) is the 64 bytes at soa_table + s * soa_stride,
+  /// soa_size of them counting; null table: write_after_question() (or the writer).
   const std::uint8_t* soa_table = nullptr;
   std::uint16_t soa_stride = 0;
-  std::uint16_t soa_shifts = 0;
   std::uint16_t soa_size = 0;
   bool has_soa = false;  // the zone has a SOA
-  /// NSCOUNT and ARCOUNT of a negative answer written with `soa` (ANCOUNT is 0), as they
-  /// go into the header: big-endian, no SOA: zeros.
-  std::array<std::uint8_t, 4> soa_counts{};
+  /// QDCOUNT (1), ANCOUNT (0), NSCOUNT and ARCOUNT of a negative answer written with
+  /// `soa`, as they go into the header: big-endian; no SOA: 1, 0, 0, 0.
+  std::array<std::uint8_t, 8> negative_counts{0, 1, 0, 0, 0, 0, 0, 0};
   /// The NS set in AUTHORITY with glue, per rotation start (ns_glue[r] for NS r first;
   /// null entries: no template), for positive answers; ns_count entries, 0 without NS.
   const std::optional<core::RecordTemplate>* ns_glue = nullptr;
