@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -38,6 +39,9 @@ namespace detail {
 
 // QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
 inline constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
+// QTYPE A and TXT with QCLASS IN, as 4 bytes of a question read into an integer.
+inline constexpr std::uint32_t kAIn = std::bit_cast<std::uint32_t>(std::array<std::uint8_t, 4>{0, 1, 0, 1});
+inline constexpr std::uint32_t kTxtIn = std::bit_cast<std::uint32_t>(std::array<std::uint8_t, 4>{0, 16, 0, 1});
 
 // a[0, n) lowercased == b[0, n) (b: a lowercase wire name). Not inlined: only zone names
 // over 16 bytes need it (with SSE2), and inline it would cost the zone search saved registers.
@@ -332,15 +336,14 @@ inline constexpr OctetTable kOctet = make_octet_table();
   const std::uint8_t* p = query.data();
   const std::size_t size = query.size();
   // 20 bytes at least: the 16-byte tail compare reads from the header on.
-  if (zones.empty() || size < 20 || size > core::kHeaderSize + core::kMaxNameLen + 4) return nullptr;
+  if (size < 20 || size > core::kHeaderSize + core::kMaxNameLen + 4) return nullptr;
   // QR, opcode, AA and TC clear (RD may be set); one question and no other records.
-  if ((p[2] & ~core::kFlagRD) != 0 || std::memcmp(p + 4, detail::kOneQuestion.data(), 8) != 0)
-    return nullptr;
-  const std::size_t t = size - 4;  // QTYPE, QCLASS
-  const std::uint16_t qtype = core::load_u16(p + t);
-  if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
-      (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
-    return nullptr;
+  if ((p[2] & ~core::kFlagRD) != 0 || std::memcmp(p + 4, detail::kOneQuestion.data(), 8) != 0) return nullptr;
+  // QTYPE A or TXT, QCLASS IN: the last 4 bytes, compared as they are.
+  const std::size_t t = size - 4;
+  std::uint32_t type_class = 0;
+  std::memcpy(&type_class, p + t, 4);
+  if (type_class != detail::kAIn && type_class != detail::kTxtIn) return nullptr;
   const std::size_t qname_len = size - core::kHeaderSize - 4;
   const detail::NameEnd name_end(p + t, qname_len);
   const zones::FastZone* z = zones.data();
