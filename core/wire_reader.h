@@ -87,7 +87,7 @@ template <bool kCopy>
   const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));  // NOLINT: SSE load
   const __m128i upper =
       _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),                            // NOLINT
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),  // NOLINT
                    _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
   if constexpr (kCopy) _mm_storeu_si128(reinterpret_cast<__m128i*>(copy), x);  // NOLINT
 }

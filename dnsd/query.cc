@@ -1,10 +1,9 @@
 #include "dnsd/query.h"
 
-#include "dnsd/query_fast.h"
-
 #include "core/bytes.h"
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
+#include "dnsd/query_fast.h"
 #include "zones/answer_sink.h"
 #include "zones/dnset.h"
 #include "zones/ip4set.h"
@@ -260,8 +259,9 @@ std::string_view peer_text(const sockaddr* peer, std::span<char, INET6_ADDRSTRLE
 const char* version_string() noexcept { return "fastrbl " FASTRBL_VERSION; }
 
 std::size_t answer_general(const zones::Snapshot& snapshot, const AnswerConfig& config,
-                           std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
-                           const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept {
+                           std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
+                           Transport transport, const sockaddr* peer, WorkerState& state,
+                           AnswerInfo* info) noexcept {
   AnswerInfo scratch;
   if (info == nullptr) info = &scratch;
   *info = AnswerInfo{};

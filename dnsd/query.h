@@ -66,8 +66,9 @@ struct FastReply {
 
 /// answer() without its fast path: for a query answer_fast() did not answer.
 std::size_t answer_general(const zones::Snapshot& snapshot, const AnswerConfig& config,
-                           std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
-                           const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept;
+                           std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
+                           Transport transport, const sockaddr* peer, WorkerState& state,
+                           AnswerInfo* info) noexcept;
 
 /// The version string served for version.bind / version.server.
 const char* version_string() noexcept;

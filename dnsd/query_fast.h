@@ -41,7 +41,8 @@ namespace detail {
 inline constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
 // QTYPE A and TXT with QCLASS IN, as 4 bytes of a question read into an integer.
 inline constexpr std::uint32_t kAIn = std::bit_cast<std::uint32_t>(std::array<std::uint8_t, 4>{0, 1, 0, 1});
-inline constexpr std::uint32_t kTxtIn = std::bit_cast<std::uint32_t>(std::array<std::uint8_t, 4>{0, 16, 0, 1});
+inline constexpr std::uint32_t kTxtIn =
+    std::bit_cast<std::uint32_t>(std::array<std::uint8_t, 4>{0, 16, 0, 1});
 
 // a[0, n) lowercased == b[0, n) (b: a lowercase wire name). Not inlined: only zone names
 // over 16 bytes need it (with SSE2), and inline it would cost the zone search saved registers.
@@ -61,8 +62,8 @@ class NameEnd {
   NameEnd(const std::uint8_t* end, std::size_t len) noexcept : end_(end), len_(len) {
 #if defined(__SSE2__)
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));  // NOLINT: SSE load
-    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-                                        _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    const __m128i upper =
+        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
     last16_ = _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
 #endif
   }
@@ -182,10 +183,10 @@ inline constexpr OctetTable kOctet = make_octet_table();
   std::memcpy(o + size - 16, p + size - 16, 16);
   // The name relative to the apex, [0, rsize): labels of 1-63 bytes that end exactly there.
   const std::size_t rsize = qname_len - fz.size;
-  const std::uint8_t* lname;  // the relative name, lowercased
+  const std::uint8_t* lname;                          // the relative name, lowercased
   std::array<std::uint8_t, core::kMaxNameLen> lower;  // [0, rsize) for a dnset
-  std::size_t rel = 0;   // its labels
-  std::size_t last = 0;  // the offset of its last label (the one above the apex)
+  std::size_t rel = 0;                                // its labels
+  std::size_t last = 0;                               // the offset of its last label (the one above the apex)
   std::uint32_t addr = 0;
   if (fz.kind == zones::FastZone::Kind::kIp4Set) {
     // Reversed octets, four labels: the first label is the last octet. A label that is
@@ -336,7 +337,7 @@ inline constexpr OctetTable kOctet = make_octet_table();
 /// tail, and the fast path then walks the name from its start to exactly there (with bytes
 /// after the question, no walk lands there, and the general path answers).
 [[gnu::always_inline]] inline const zones::FastZone* fast_zone(const zones::Snapshot& snapshot,
-                                                              std::span<const std::uint8_t> query) noexcept {
+                                                               std::span<const std::uint8_t> query) noexcept {
   const std::span<const zones::FastZone> zones = snapshot.fast_zones();
   const std::uint8_t* p = query.data();
   const std::size_t size = query.size();
@@ -366,9 +367,11 @@ inline constexpr OctetTable kOctet = make_octet_table();
 /// bytes are QTYPE and QCLASS) and the zone, rcode and ancount given. Else nothing was
 /// written that counts: answer_general() answers the query. Same requirements as
 /// answer(). Always inlined (into the batch loop: no call for the common query).
-[[gnu::always_inline]] inline FastReply answer_fast(const zones::Snapshot& snapshot, const AnswerConfig& config,
+[[gnu::always_inline]] inline FastReply answer_fast(const zones::Snapshot& snapshot,
+                                                    const AnswerConfig& config,
                                                     std::span<const std::uint8_t> query,
-                                                    std::span<std::uint8_t> out, WorkerState& state) noexcept {
+                                                    std::span<std::uint8_t> out,
+                                                    WorkerState& state) noexcept {
   const zones::FastZone* fz = fast_zone(snapshot, query);
   if (fz == nullptr) return {};
   return detail::fast_answer(config, query, out, Transport::kUdp, state, *fz);

@@ -90,7 +90,8 @@ class QueryCounters {
     count_replied(static_cast<std::size_t>(info.zone), query_len, reply_len, info.rcode);
   }
   /// count() of a query answered from zone `zone` (< zones()) with `rcode` (answer_fast()).
-  void count_replied(std::size_t zone, std::size_t query_len, std::size_t reply_len, core::Rcode rcode) noexcept {
+  void count_replied(std::size_t zone, std::size_t query_len, std::size_t reply_len,
+                     core::Rcode rcode) noexcept {
     TrafficCounters& z = slots_[zone];
     z.bytes_in.add(query_len < core::kMaxQuerySize ? query_len : core::kMaxQuerySize);
     z.bytes_out.add(reply_len);

@@ -126,8 +126,8 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
     }
     auto* o = static_cast<std::uint8_t*>(out_iov_[out].iov_base);
     std::size_t len = 0;
-    const FastReply f = fast ? answer_fast(snapshot, config, query, std::span(o, kUdpOutSize), ctx_.state)
-                             : FastReply{};
+    const FastReply f =
+        fast ? answer_fast(snapshot, config, query, std::span(o, kUdpOutSize), ctx_.state) : FastReply{};
     if (f.len != 0) {
       len = f.len;
       counters.count_replied(f.zone, query.size(), len, f.rcode);

@@ -423,8 +423,8 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
   write(d + "ip4", kIp4);
   write(d + "dn", kDn);
   write(d + "acl", kAcl);
-  const auto [fast, general] =
-      load_both({"bl.t:ip4set:" + d + "ip4", "dbl.t:dnset:" + d + "dn", "in.dbl.t:ip4set:" + d + "ip4"}, d + "acl");
+  const auto [fast, general] = load_both(
+      {"bl.t:ip4set:" + d + "ip4", "dbl.t:dnset:" + d + "dn", "in.dbl.t:ip4set:" + d + "ip4"}, d + "acl");
 
   std::vector<std::vector<std::uint8_t>> names = {
       // The bytes of bl.t / dbl.t end the name, but not as its labels.
@@ -445,9 +445,9 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
       {0},
   };
   // Octet labels: leading zeros, over 255, empty, not digits, 1-3 digits, 4 and more.
-  const std::vector<std::string> octets = {"0", "00", "000", "0000", "7", "07", "007", "255", "256", "299",
-                                           "300", "999", "1000", "25", "2a", "a", "/", ":", "1/", "1:",
-                                           "", "01", "010", "100", "199", "200", "249", "250", "12345"};
+  const std::vector<std::string> octets = {
+      "0", "00", "000", "0000", "7",  "07", "007", "255", "256", "299", "300", "999", "1000", "25",   "2a",
+      "a", "/",  ":",   "1/",   "1:", "",   "01",  "010", "100", "199", "200", "249", "250",  "12345"};
   for (const std::string& o : octets) {
     names.push_back(wire_name({o, "3", "2", "1", "bl", "t"}));
     names.push_back(wire_name({"4", o, "2", "1", "bl", "t"}));
@@ -463,14 +463,16 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
     x = x * 1103515245u + 12345u;
     return (x >> 8) % n;
   };
-  const std::string alphabet = std::string("0123456789012345678901234567890123456789aZ/:-") + '\0' + '\x03' + '\xc0';
+  const std::string alphabet =
+      std::string("0123456789012345678901234567890123456789aZ/:-") + '\0' + '\x03' + '\xc0';
   for (int i = 0; i < 20000; ++i) {
     std::vector<std::uint8_t> n;
     const std::uint32_t labels = next(2) == 0 ? 4 : 1 + next(6);  // four: an address, if the octets are
     for (std::uint32_t l = 0; l < labels; ++l) {
       const std::uint32_t len = next(8) < 6 ? 1 + next(3) : next(6);
       n.push_back(static_cast<std::uint8_t>(len));
-      for (std::uint32_t k = 0; k < len; ++k) n.push_back(static_cast<std::uint8_t>(alphabet[next(static_cast<std::uint32_t>(alphabet.size()))]));
+      for (std::uint32_t k = 0; k < len; ++k)
+        n.push_back(static_cast<std::uint8_t>(alphabet[next(static_cast<std::uint32_t>(alphabet.size()))]));
     }
     const std::vector<std::uint8_t> zone = next(3) == 0 ? wire_name({"DbL", "t"}) : wire_name({"bl", "t"});
     n.insert(n.end(), zone.begin(), zone.end());
@@ -478,7 +480,7 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
   }
 
   WorkerState ws_fast, ws_general;
-  std::size_t in_zone = 0;  // answers from a zone's data (NOERROR, NXDOMAIN)
+  std::size_t in_zone = 0;        // answers from a zone's data (NOERROR, NXDOMAIN)
   std::size_t fast_answered = 0;  // by answer_fast()
   for (const auto& name : names) {
     for (const std::uint16_t qtype : {std::uint16_t{1}, std::uint16_t{16}}) {
@@ -511,9 +513,10 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
           CHECK(b.info.qclass == 1);
         } else {
           AnswerInfo info;
-          const std::size_t n = fastrbl::dnsd::answer_general(*fast, AnswerConfig{}, query, out, Transport::kUdp,
-                                                              nullptr, ws, &info);
-          CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)) == b.bytes);
+          const std::size_t n = fastrbl::dnsd::answer_general(*fast, AnswerConfig{}, query, out,
+                                                              Transport::kUdp, nullptr, ws, &info);
+          CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)) ==
+                b.bytes);
           CHECK(info.zone == b.info.zone);
           CHECK(info.rcode == b.info.rcode);
         }
@@ -547,7 +550,8 @@ int octet_rule(const std::uint8_t* l) {
 TEST_CASE("fast path: the octet table against the plain rule, every length byte", "[query][fast]") {
   // Every length byte, and at each of the three positions after it every digit and the
   // bytes around and between them (0, the lengths 1-3, '/', ':', letters, high bytes).
-  std::vector<std::uint8_t> bytes = {0, 1, 2, 3, 4, '.', ' ', '/', ':', 'a', 'A', 0x7f, 0x80, 0xb0, 0xb9, 0xff};
+  std::vector<std::uint8_t> bytes = {0,   1,   2,   3,    4,    '.',  ' ',  '/',
+                                     ':', 'a', 'A', 0x7f, 0x80, 0xb0, 0xb9, 0xff};
   for (std::uint8_t c = '0'; c <= '9'; ++c) bytes.push_back(c);
   std::size_t checked = 0, valid = 0;
   for (int len = 0; len < 256; ++len) {
