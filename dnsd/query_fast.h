@@ -54,25 +54,23 @@ inline constexpr std::uint32_t kTxtIn =
   return core::equal_folded(a, b, n, Lower{});
 }
 
-// The end of a query name, to find its zone: the name's last 16 bytes, lowercased (with
-// SSE2; else the name itself, compared with a lowercasing compare).
+// The end of a query name, to find its zone: the name's last 16 bytes, compared with each
+// zone's tail in either case (with SSE2; else the name itself, with a lowercasing compare).
 class NameEnd {
  public:
   // `end`: just past the root byte of a name of `len` bytes; reads end[-16, 0).
   NameEnd(const std::uint8_t* end, std::size_t len) noexcept : end_(end), len_(len) {
 #if defined(__SSE2__)
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));  // NOLINT: SSE load
-    const __m128i upper =
-        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-    last16_ = _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+    last16_ = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));  // NOLINT: SSE load
 #endif
   }
   // Whether the zone `z` is the name's tail (as bytes: not necessarily as labels). May
   // say so of a zone longer than the name whose tail matches the bytes before the name.
   bool ends_in(const zones::FastZone& z) const noexcept {
 #if defined(__SSE2__)
-    const __m128i zt = _mm_loadu_si128(reinterpret_cast<const __m128i*>(z.tail.data()));  // NOLINT
-    const auto eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(last16_, zt)));
+    const __m128i zt = _mm_loadu_si128(reinterpret_cast<const __m128i*>(z.tail.data()));       // NOLINT
+    const __m128i zc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(z.tail_case.data()));  // NOLINT
+    const auto eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(last16_, zc), zt)));
     if ((eq & z.tail_mask) != z.tail_mask) return false;
     return z.size <= 16 || (z.size <= len_ && tail_is(end_ - z.size, z.name, z.size - 16u));
 #else

@@ -27,7 +27,9 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
     f.labels = static_cast<std::uint8_t>(z.name.label_count());
     const std::size_t tn = f.size < f.tail.size() ? f.size : f.tail.size();
     for (std::size_t i = 0; i < tn; ++i) {
-      f.tail[f.tail.size() - tn + i] = f.name[f.size - tn + i];
+      const std::uint8_t c = f.name[f.size - tn + i];
+      f.tail[f.tail.size() - tn + i] = c;
+      f.tail_case[f.tail.size() - tn + i] = c >= 'a' && c <= 'z' ? 0x20 : 0;
       f.tail_mask = static_cast<std::uint16_t>(f.tail_mask | (1u << (f.tail.size() - tn + i)));
     }
     std::size_t ip4 = 0, dn = 0;

@@ -39,8 +39,11 @@ struct FastZone {
   std::uint8_t labels = 0;             // its label count
   /// The last min(size, 16) bytes of the name, at the end of the 16 (zeros before them),
   /// and a bit for each of those positions (bit i: byte i), so that one 16-byte compare
-  /// with the end of a query name matches the zone's tail.
+  /// with the end of a query name matches the zone's tail; tail_case has 0x20 where
+  /// `tail` has a letter, to be or-ed into the name's bytes (which then compare equal to
+  /// a letter in either case, and to any other byte only as that byte).
   std::array<std::uint8_t, 16> tail{};
+  std::array<std::uint8_t, 16> tail_case{};
   std::uint16_t tail_mask = 0;
   Kind kind = Kind::kGeneric;
   std::uint8_t count = 0;  // datasets[0, count): the zone's datasets in order
