@@ -1,6 +1,7 @@
 #include "core/dname.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace fastrbl::core {
@@ -128,6 +129,20 @@ bool Name::append(const Name& suffix) noexcept {
   return true;
 }
 
+namespace {
+
+// The bytes a name's text shows as they are: printable, not a separator nor one that
+// dns_dntop escapes with a backslash.
+constexpr std::array<bool, 256> make_plain_bytes() noexcept {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0x21; c < 0x7f; ++c)
+    t[c] = c != '.' && c != ';' && c != '"' && c != '\\' && c != '@' && c != '$';
+  return t;
+}
+constexpr std::array<bool, 256> kPlainByte = make_plain_bytes();
+
+}  // namespace
+
 std::size_t name_to_text(const std::uint8_t* wire, std::span<char> out) noexcept {
   std::size_t o = 0;
   auto emit = [&](char c) {
@@ -142,20 +157,33 @@ std::size_t name_to_text(const std::uint8_t* wire, std::span<char> out) noexcept
   while (wire[pos] != 0) {
     if (!first) emit('.');
     first = false;
-    std::size_t len = wire[pos];
-    for (std::size_t k = 1; k <= len; ++k) {
-      std::uint8_t c = wire[pos + k];
+    const std::size_t len = wire[pos];
+    const std::uint8_t* l = wire + pos + 1;
+    pos += len + 1;
+    // Most labels: plain bytes that fit, copied while they are checked.
+    if (len <= out.size() - o) {
+      bool plain = true;
+      for (std::size_t k = 0; k < len; ++k) {
+        out[o + k] = static_cast<char>(l[k]);
+        plain &= kPlainByte[l[k]];
+      }
+      if (plain) {
+        o += len;
+        continue;
+      }
+    }
+    for (std::size_t k = 0; k < len; ++k) {
+      const std::uint8_t c = l[k];
       if (c <= 0x20 || c >= 0x7f) {
         emit('\\');
         emit(static_cast<char>('0' + c / 100));
         emit(static_cast<char>('0' + (c / 10) % 10));
         emit(static_cast<char>('0' + c % 10));
       } else {
-        if (c == '.' || c == ';' || c == '"' || c == '\\' || c == '@' || c == '$') emit('\\');
+        if (!kPlainByte[c]) emit('\\');
         emit(static_cast<char>(c));
       }
     }
-    pos += len + 1;
   }
   return o;
 }

@@ -77,24 +77,33 @@ inline std::uint64_t lower8(std::uint64_t x) noexcept {
   return x | (upper >> 2);
 }
 
+#if defined(__SSE2__)
+// One 16-byte block of lower_name_impl(): src[0, 16) lowercased to dst (and, with kCopy,
+// stored unchanged at copy). A function rather than a lambda, so that it is always inlined.
+template <bool kCopy>
+[[gnu::always_inline]] inline void lower_block16(const std::uint8_t* src, std::uint8_t* dst,
+                                                 std::uint8_t* copy) noexcept {
+  // 'A'..'Z' are the bytes > 64 and < 91 (signed)
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));  // NOLINT: SSE load
+  const __m128i upper =
+      _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),  // NOLINT
+                   _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+  if constexpr (kCopy) _mm_storeu_si128(reinterpret_cast<__m128i*>(copy), x);  // NOLINT
+}
+#endif
+
 // lower_name(); with kCopy, each block read is also stored unchanged at `copy`.
 template <bool kCopy>
 [[gnu::always_inline]] inline void lower_name_impl(const std::uint8_t* src, std::size_t n, std::uint8_t* dst,
                                                    std::uint8_t* copy) noexcept {
 #if defined(__SSE2__)
-  if (n >= 16) {  // 16 bytes at a time: 'A'..'Z' are the bytes > 64 and < 91 (signed)
-    const __m128i below_a = _mm_set1_epi8('A' - 1), above_z = _mm_set1_epi8('Z' + 1),
-                  bit = _mm_set1_epi8(0x20);
-    auto lower16 = [&](std::size_t i) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));  // NOLINT: SSE load
-      const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, below_a), _mm_cmplt_epi8(x, above_z));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                       _mm_or_si128(x, _mm_and_si128(upper, bit)));                    // NOLINT
-      if constexpr (kCopy) _mm_storeu_si128(reinterpret_cast<__m128i*>(copy + i), x);  // NOLINT
-    };
+  if (n >= 16) {  // 16 bytes at a time
     std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) lower16(i);
-    if (i < n) lower16(n - 16);  // the last 16 bytes again (lowercasing twice changes nothing)
+    // (no offset is added to a null `copy`)
+    for (; i + 16 <= n; i += 16) lower_block16<kCopy>(src + i, dst + i, kCopy ? copy + i : nullptr);
+    // the last 16 bytes again (lowercasing twice changes nothing)
+    if (i < n) lower_block16<kCopy>(src + n - 16, dst + n - 16, kCopy ? copy + n - 16 : nullptr);
     return;
   }
 #endif

@@ -89,6 +89,21 @@ class RecordTemplate {
                                                           std::uint16_t apex,
                                                           const std::uint8_t* above_apex) const noexcept;
 
+  /// The table of build_shift_table() when write_after_question() is a plain copy of one
+  /// 64-byte block: `table` + s * `stride` holds the records (`size` bytes, padded) for the
+  /// apex at 12 + s, s < `shifts`, and 64 bytes can be read there (its stride is at most 64
+  /// and it has no names below the apex). Else `table` is null.
+  struct ShiftCopy {
+    const std::uint8_t* table = nullptr;
+    std::size_t stride = 0;
+    std::size_t shifts = 0;
+    std::size_t size = 0;
+  };
+  ShiftCopy shift_copy() const noexcept {
+    if (shifts_ == 0 || stride_ > 64 || !below_apex_.empty()) return {};
+    return {shifted_.data(), stride_, shifts_, bytes_.size()};
+  }
+
  private:
   friend class ResponseWriter;
   RecordTemplate() = default;

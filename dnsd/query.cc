@@ -3,6 +3,7 @@
 #include "core/bytes.h"
 #include "core/wire_reader.h"
 #include "core/wire_writer.h"
+#include "dnsd/query_fast.h"
 #include "zones/answer_sink.h"
 #include "zones/dnset.h"
 #include "zones/ip4set.h"
@@ -102,256 +103,13 @@ std::string_view peer_text(const sockaddr* peer, std::span<char, INET6_ADDRSTRLE
   return r == nullptr ? std::string_view{} : std::string_view(r);
 }
 
-// The authority section after the answer records, as rbldnsd writes it: the SOA for
-// NXDOMAIN (not `found`) and NODATA, the NS set (with glue when it fits) for a positive
-// answer unless lazy. Returns the rcode. Both paths call it when no answer record overflowed.
-Rcode write_authority(ResponseWriter& w, const zones::Zone& zone, const zones::ApexPosition& owner,
-                      bool found, const AnswerConfig& config, WorkerState& state) noexcept {
-  w.set_section(Section::kAuthority);
-  if (!found) {
-    if (zone.soa) zones::add_soa(w, zone, owner, true);
-    return Rcode::kNxDomain;
-  }
-  if (w.count(Section::kAnswer) == 0) {  // NODATA
-    if (zone.soa) zones::add_soa(w, zone, owner, true);
-  } else if (!config.lazy && !zone.ns.empty()) {
-    const std::uint32_t first = state.ns_rotation++;
-    if (!zones::add_ns_set(w, zone, owner, first, true)) {
-      w.set_section(Section::kAuthority);
-      zones::add_ns_set(w, zone, owner, first, false);
-    }
-  }
-  return Rcode::kNoError;
-}
-
-// ---------------------------------------------------------------------------------------
-// The fast path: the common query (a plain QUERY for A or TXT, class IN, no EDNS or other
-// records, under a zone served by ip4set or dnset datasets alone, below its apex, a
-// reversed IPv4 address for an ip4set zone) in one walk from the question bytes to the
-// lookup, with no ParsedQuery or QueryKey. It writes exactly the bytes the general path
-// writes for such a query (the same writer, sink, datasets and zone records), and returns
-// kFallback, having written nothing that counts, whenever anything is unusual; the general
-// path then answers (or drops) the query.
-
-constexpr std::size_t kFallback = ~std::size_t{0};
-
-// QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT 0.
-constexpr std::array<std::uint8_t, 8> kOneQuestion{0, 1, 0, 0, 0, 0, 0, 0};
-
-// a[0, n) lowercased == b[0, n) (b: a lowercase wire name).
-bool tail_is(const std::uint8_t* a, const std::uint8_t* b, std::size_t n) noexcept {
-  struct Lower {
-    std::uint8_t operator()(std::uint8_t c) const noexcept { return core::lower(c); }
-    std::uint64_t operator()(std::uint64_t w) const noexcept { return core::detail::lower8(w); }
-  };
-  return core::equal_folded(a, b, n, Lower{});
-}
-
-// A label of 1-3 decimal digits with value <= 255 (leading zeros allowed), as
-// zones::prepare_query_key reads it. Returns the value, or a number > 255. Reads l[0, 4):
-// requires a label of the question in the packet (the root byte and QTYPE/QCLASS follow).
-std::uint32_t octet(const std::uint8_t* l) noexcept {
-  const std::uint32_t len = l[0];
-  const std::uint32_t d0 = l[1] - std::uint32_t{'0'}, d1 = l[2] - std::uint32_t{'0'},
-                      d2 = l[3] - std::uint32_t{'0'};
-  if (len - 1 > 2 || d0 > 9) return 256;  // 1 to 3 digits (len 0 wraps around)
-  if (len == 1) return d0;
-  if (d1 > 9) return 256;
-  if (len == 2) return d0 * 10 + d1;
-  return d2 > 9 ? 256 : d0 * 100 + d1 * 10 + d2;
-}
-
-std::size_t fast_answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
-                        std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
-                        WorkerState& state, AnswerInfo* info) noexcept {
-  const std::uint8_t* p = query.data();
-  const std::size_t size = query.size();
-  // A header and at least a root label and QTYPE/QCLASS; nothing rbldnsd would cut.
-  if (size < core::kHeaderSize + 5 || size > core::kMaxQuerySize) return kFallback;
-  // QR, opcode, AA and TC clear (RD may be set); one question and no other records.
-  if ((p[2] & ~core::kFlagRD) != 0 || std::memcmp(p + 4, kOneQuestion.data(), 8) != 0) return kFallback;
-
-  // A name that ends in a zone the fast path leaves to the general path (ip6trie, acl,
-  // generic, ...), when nothing follows the question: hand it over before walking a long
-  // name (IPv6 names have 34 labels). Only a shortcut: the walk below decides otherwise.
-  for (const zones::FastZone& g : snapshot.fast_generic()) {
-    if (g.size + core::kHeaderSize + 4 <= size && tail_is(p + size - 4 - g.size, g.name, g.size))
-      return kFallback;
-  }
-
-  // The name: the label walk of parse_query() (label lengths over 63, i.e. with bit 6 or
-  // 7 set, are caught once after the walk; the bound on `pos` alone keeps it in the packet).
-  const std::uint8_t* name = p + core::kHeaderSize;
-  const std::size_t room = size - core::kHeaderSize - 4;
-  const std::size_t last = room - 1 < core::kMaxNameLen - 1 ? room - 1 : core::kMaxNameLen - 1;
-  std::array<std::uint8_t, core::kMaxLabels + 1> label_off;  // [0, labels] set below
-  std::size_t pos = 0;
-  std::size_t labels = 0;
-  std::uint32_t all_lens = 0;  // every label length or-ed together
-  for (std::uint32_t len = name[0]; len != 0; len = name[pos]) {
-    all_lens |= len;
-    label_off[labels++] = static_cast<std::uint8_t>(pos);
-    pos += 1u + len;
-    if (pos > last) return kFallback;
-  }
-  if (all_lens > core::kMaxLabelLen) return kFallback;
-  label_off[labels] = static_cast<std::uint8_t>(pos);
-  const std::size_t qname_len = pos + 1;
-  const std::size_t t = core::kHeaderSize + qname_len;
-  const std::uint16_t qtype = core::load_u16(p + t);
-  if (core::load_u16(p + t + 2) != core::rrclass::kIN ||
-      (qtype != core::rrtype::kA && qtype != core::rrtype::kTXT))
-    return kFallback;
-  // The header and the question go to `out` as they are, the name on the way as it is
-  // lowercased (all copies keep offsets, so their overlaps write the same bytes). If the
-  // general path answers after all, it writes them again.
-  std::memcpy(out.data(), p, 16);                     // the header and (size >= 17) 4 bytes more
-  std::array<std::uint8_t, core::kMaxNameLen> lname;  // [0, qname_len) set below
-  core::lower_name(name, qname_len, lname.data(), out.data() + core::kHeaderSize);
-  std::memcpy(out.data() + t, p + t, 4);
-
-  // The zone: the first (most specific) whose apex is the name's tail.
-  const std::span<const zones::FastZone> zones = snapshot.fast_zones();
-  std::size_t zi = 0;
-  for (; zi < zones.size(); ++zi) {
-    const zones::FastZone& z = zones[zi];
-    if (z.labels > labels) continue;
-    const std::size_t off = label_off[labels - z.labels];
-    if (qname_len - off == z.size && core::same_bytes(lname.data() + off, z.name, z.size)) break;
-  }
-  if (zi == zones.size()) return kFallback;
-  const zones::FastZone& fz = zones[zi];
-  const std::size_t rel = labels - fz.labels;
-  if (fz.kind == zones::FastZone::Kind::kGeneric || rel == 0) return kFallback;
-  std::uint32_t addr = 0;
-  if (fz.kind == zones::FastZone::Kind::kIp4Set) {
-    if (rel != 4) return kFallback;
-    // Reversed octets: the first label is the last octet.
-    const std::uint32_t a = octet(name + label_off[0]), b = octet(name + label_off[1]),
-                        c = octet(name + label_off[2]), d = octet(name + label_off[3]);
-    if ((a | b | c | d) > 255) return kFallback;
-    addr = a | b << 8 | c << 16 | d << 24;
-  }
-
-  // The lookup, before anything is written: the general path's dataset loop, split into
-  // finding and writing.
-  const std::span<const std::uint8_t> rname(lname.data(), label_off[rel]);
-  std::array<std::uint32_t, zones::FastZone::kMaxDatasets> ip4_sets;
-  std::array<zones::DnSet::Match, zones::FastZone::kMaxDatasets> dn_matches;
-  bool listed = false;  // some dataset has records to write
-  bool exists = false;  // some dataset knows the name (the general path's `found`)
-  // The first dataset outside the loops: most zones have one (a fast zone has at least one).
-  if (fz.kind == zones::FastZone::Kind::kIp4Set) {
-    ip4_sets[0] = static_cast<const zones::Ip4Set*>(fz.datasets[0])->find(addr);
-    listed = ip4_sets[0] != zones::Ip4Set::kNotListed;
-    for (std::size_t i = 1; i < fz.count; ++i) {
-      ip4_sets[i] = static_cast<const zones::Ip4Set*>(fz.datasets[i])->find(addr);
-      listed |= ip4_sets[i] != zones::Ip4Set::kNotListed;
-    }
-    exists = listed;  // an ip4set knows a full address only when it lists it
-  } else {
-    dn_matches[0] = static_cast<const zones::DnSet*>(fz.datasets[0])->match(rname, rel);
-    listed = dn_matches[0].id != zones::NameIndex::kNone;
-    exists = dn_matches[0].exists;
-    for (std::size_t i = 1; i < fz.count; ++i) {
-      dn_matches[i] = static_cast<const zones::DnSet*>(fz.datasets[i])->match(rname, rel);
-      listed |= dn_matches[i].id != zones::NameIndex::kNone;
-      exists |= dn_matches[i].exists;
-    }
-  }
-
-  const zones::Zone& zone = snapshot.zones()[zi];
-  info->parsed = true;
-  info->qtype = qtype;
-  info->qclass = core::rrclass::kIN;
-  info->zone = static_cast<std::ptrdiff_t>(zi);
-  const std::size_t limit =
-      std::min(transport == Transport::kTcp ? core::kMaxTcpMessage : core::kMaxUdpPayload, out.size());
-  const std::uint8_t flags =
-      static_cast<std::uint8_t>(core::kFlagQR | core::kFlagAA | (p[2] & core::kFlagRD));
-  const zones::ApexPosition owner{static_cast<std::uint16_t>(core::kHeaderSize + label_off[rel]),
-                                  lname.data() + label_off[rel - 1]};
-  const std::size_t qend = t + 4;
-  const core::Rcode negative = exists ? Rcode::kNoError : Rcode::kNxDomain;
-
-  if (!listed) {
-    // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
-    // template, which is what begin(), add_soa() and finish() write when it applies.
-    std::size_t end = qend;  // no SOA in the zone: no authority record
-    if (fz.has_soa)
-      end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, owner.owner, owner.above_apex) : 0;
-    if (end != 0) {  // else the writer below (the template does not apply, or no room)
-      out[2] = flags;
-      out[3] = static_cast<std::uint8_t>(negative);
-      out[6] = 0;  // ANCOUNT
-      out[7] = 0;
-      std::memcpy(&out[8], fz.soa_counts.data(), 4);  // zeros without a SOA
-      info->rcode = negative;
-      info->ancount = 0;
-      info->replied = true;
-      return end;
-    }
-  }
-
-  ResponseWriter w(out);
-  w.begin_copied(qend, limit);
-  std::uint8_t* h = w.header();
-  h[2] = flags;
-  h[3] = 0;
-  zones::AnswerSink sink(w, qtype);
-  for (std::size_t i = 0; listed && i < fz.count; ++i) {
-    if (fz.kind == zones::FastZone::Kind::kIp4Set) {
-      if (ip4_sets[i] != zones::Ip4Set::kNotListed)
-        static_cast<const zones::Ip4Set*>(fz.datasets[i])->emit(ip4_sets[i], addr, sink);
-    } else if (dn_matches[i].id != zones::NameIndex::kNone) {
-      static_cast<const zones::DnSet*>(fz.datasets[i])->emit(dn_matches[i], sink);
-    }
-  }
-
-  core::Rcode rcode = Rcode::kNoError;
-  const std::uint16_t ancount = w.count(Section::kAnswer);
-  info->rcode = rcode;
-  info->ancount = ancount;
-  info->replied = true;
-  if (sink.overflow()) {  // as the general path: TC rather than a silently dropped record
-    h[2] |= core::kFlagTC;
-    return w.finish();
-  }
-  // A positive answer: the NS set with glue in AUTHORITY, as write_authority() writes it
-  // when the template applies (the answer records registered no compression targets).
-  if (ancount != 0 && exists && !config.lazy && fz.ns_count != 0) {
-    const std::uint32_t first = state.ns_rotation;
-    const std::optional<core::RecordTemplate>& ns = fz.ns_glue[first % fz.ns_count];
-    const std::size_t end = ns ? ns->write_fresh(out, w.size(), w.limit(), owner.owner, owner.above_apex) : 0;
-    if (end != 0) {
-      state.ns_rotation = first + 1;
-      core::store_u16(&h[6], ancount);
-      core::store_u16(&h[8], ns->counts()[1]);
-      core::store_u16(&h[10], ns->counts()[2]);
-      return end;
-    }
-  }
-  rcode = write_authority(w, zone, owner, exists, config, state);
-  h[3] = static_cast<std::uint8_t>(rcode);
-  info->rcode = rcode;
-  return w.finish();
-}
-
-}  // namespace
-
-const char* version_string() noexcept { return "fastrbl " FASTRBL_VERSION; }
-
-std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
-                   std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
-                   const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept {
-  AnswerInfo scratch;
-  if (info == nullptr) info = &scratch;
-  *info = AnswerInfo{};
-  if (!snapshot.fast_zones().empty()) {
-    const std::size_t n = fast_answer(snapshot, config, query, out, transport, state, info);
-    if (n != kFallback) return n;
-    *info = AnswerInfo{};
-  }
+// answer() past the fast path: the general path.
+[[gnu::always_inline]] inline std::size_t general_answer(const zones::Snapshot& snapshot,
+                                                         const AnswerConfig& config,
+                                                         std::span<const std::uint8_t> query,
+                                                         std::span<std::uint8_t> out, Transport transport,
+                                                         const sockaddr* peer, WorkerState& state,
+                                                         AnswerInfo* info) noexcept {
   // The global acl comes first: `ignore` drops the packet before it is even parsed.
   const zones::AclRule* global_rule = nullptr;
   if (const zones::Acl* g = snapshot.global_acl()) {
@@ -492,8 +250,45 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
     return reply.finish();
   }
 
-  reply.set_rcode(write_authority(w, *zone, owner, found, config, state));
+  reply.set_rcode(detail::write_authority(w, *zone, owner, found, config, state));
   return reply.finish();
+}
+
+}  // namespace
+
+const char* version_string() noexcept { return "fastrbl " FASTRBL_VERSION; }
+
+std::size_t answer_general(const zones::Snapshot& snapshot, const AnswerConfig& config,
+                           std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
+                           Transport transport, const sockaddr* peer, WorkerState& state,
+                           AnswerInfo* info) noexcept {
+  AnswerInfo scratch;
+  if (info == nullptr) info = &scratch;
+  *info = AnswerInfo{};
+  return general_answer(snapshot, config, query, out, transport, peer, state, info);
+}
+
+std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
+                   std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
+                   const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept {
+  AnswerInfo scratch;
+  if (info == nullptr) info = &scratch;
+  if (const zones::FastZone* fz = fast_zone(snapshot, query)) {
+    const FastReply r = detail::fast_answer(config, query, out, transport, state, *fz);
+    if (r.len != 0) {
+      *info = AnswerInfo{};
+      info->replied = true;
+      info->parsed = true;
+      info->zone = r.zone;
+      info->rcode = r.rcode;
+      info->ancount = r.ancount;
+      info->qtype = core::load_u16(query.data() + query.size() - 4);  // the question ends the query
+      info->qclass = core::rrclass::kIN;
+      return r.len;
+    }
+  }
+  *info = AnswerInfo{};
+  return general_answer(snapshot, config, query, out, transport, peer, state, info);
 }
 
 }  // namespace fastrbl::dnsd

@@ -77,25 +77,30 @@ class QueryCounters {
   /// Inline: it runs once per query.
   void count(const AnswerInfo& info, std::size_t query_len, std::size_t reply_len) noexcept {
     const std::uint64_t in = query_len < core::kMaxQuerySize ? query_len : core::kMaxQuerySize;
-    TrafficCounters& global = slots_[zones_];
     const bool zone_known = info.parsed && info.zone >= 0 && static_cast<std::size_t>(info.zone) < zones_;
     if (!zone_known) {
       count_global(info, in, reply_len);
       return;
     }
-    TrafficCounters& zone = slots_[static_cast<std::size_t>(info.zone)];
-    zone.bytes_in.add(in);
     if (!info.replied) {  // the zone acl said `ignore`: rbldnsd counts the error globally
-      global.err.add();
+      slots_[static_cast<std::size_t>(info.zone)].bytes_in.add(in);
+      slots_[zones_].err.add();
       return;
     }
-    zone.bytes_out.add(reply_len);
-    if (info.rcode == core::Rcode::kNoError) {
-      zone.ok.add();
-    } else if (info.rcode == core::Rcode::kNxDomain) {
-      zone.nxd.add();
+    count_replied(static_cast<std::size_t>(info.zone), query_len, reply_len, info.rcode);
+  }
+  /// count() of a query answered from zone `zone` (< zones()) with `rcode` (answer_fast()).
+  void count_replied(std::size_t zone, std::size_t query_len, std::size_t reply_len,
+                     core::Rcode rcode) noexcept {
+    TrafficCounters& z = slots_[zone];
+    z.bytes_in.add(query_len < core::kMaxQuerySize ? query_len : core::kMaxQuerySize);
+    z.bytes_out.add(reply_len);
+    if (rcode == core::Rcode::kNoError) {
+      z.ok.add();
+    } else if (rcode == core::Rcode::kNxDomain) {
+      z.nxd.add();
     } else {
-      zone.err.add();
+      z.err.add();
     }
   }
 

@@ -1,5 +1,6 @@
 #include "dnsd/udp.h"
 
+#include "dnsd/query_fast.h"
 #include "dnsd/raw_syscall.h"
 
 #include <cerrno>
@@ -102,6 +103,9 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
   QueryCounters& counters = *ctx_.counters;
   const bool log = ctx_.query_log != nullptr;
   const auto take = ctx_.non_query.take;
+  // Without a query log, the fast path answers on its own and the counters take its
+  // outcome directly (no AnswerInfo); what it leaves goes to the general path.
+  const bool fast = !log && !snapshot.fast_zones().empty();
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t real_len = in_msgs_[i].msg_len;            // MSG_TRUNC: the datagram's own length
     in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // for the next batch
@@ -121,11 +125,21 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
       continue;
     }
     auto* o = static_cast<std::uint8_t*>(out_iov_[out].iov_base);
-    AnswerInfo info;
-    const std::size_t len =
-        answer(snapshot, config, query, std::span(o, kUdpOutSize), Transport::kUdp, peer, ctx_.state, &info);
-    counters.count(info, query.size(), len);  // ctx_.account(), its two halves
-    if (log) ctx_.log(query, info, len, peer);
+    std::size_t len = 0;
+    const FastReply f =
+        fast ? answer_fast(snapshot, config, query, std::span(o, kUdpOutSize), ctx_.state) : FastReply{};
+    if (f.len != 0) {
+      len = f.len;
+      counters.count_replied(f.zone, query.size(), len, f.rcode);
+    } else {
+      AnswerInfo info;
+      len = fast ? answer_general(snapshot, config, query, std::span(o, kUdpOutSize), Transport::kUdp, peer,
+                                  ctx_.state, &info)
+                 : answer(snapshot, config, query, std::span(o, kUdpOutSize), Transport::kUdp, peer,
+                          ctx_.state, &info);
+      counters.count(info, query.size(), len);  // ctx_.account(), its two halves
+      if (log) ctx_.log(query, info, len, peer);
+    }
     if (len == 0) {
       ctx_.stats.udp_dropped.add();
       continue;

@@ -17,12 +17,21 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
     zones_.insert(pos, std::move(z));
   }
   for (Zone& z : zones_) z.templates = std::make_shared<const ZoneTemplates>(build_zone_templates(z));
-  if (global_acl_ != nullptr) return;
+  if (global_acl_ != nullptr || zones_.size() > 0xffff) return;  // (FastZone::index)
   for (const Zone& z : zones_) {
     FastZone f;
+    f.zone = &z;
+    f.index = static_cast<std::uint16_t>(fast_.size());
     f.name = z.name.data();
     f.size = static_cast<std::uint8_t>(z.name.size());
     f.labels = static_cast<std::uint8_t>(z.name.label_count());
+    const std::size_t tn = f.size < f.tail.size() ? f.size : f.tail.size();
+    for (std::size_t i = 0; i < tn; ++i) {
+      const std::uint8_t c = f.name[f.size - tn + i];
+      f.tail[f.tail.size() - tn + i] = c;
+      f.tail_case[f.tail.size() - tn + i] = c >= 'a' && c <= 'z' ? 0x20 : 0;
+      f.tail_mask = static_cast<std::uint16_t>(f.tail_mask | (1u << (f.tail.size() - tn + i)));
+    }
     std::size_t ip4 = 0, dn = 0;
     for (const auto& ds : z.datasets) {
       if (dynamic_cast<const Ip4Set*>(ds.get()) != nullptr) ++ip4;
@@ -37,8 +46,15 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
       f.has_soa = z.soa.has_value();
       if (z.soa && t.soa_authority && t.soa_authority->counts()[0] == 0) {
         f.soa = &*t.soa_authority;
-        core::store_u16(&f.soa_counts[0], f.soa->counts()[1]);
-        core::store_u16(&f.soa_counts[2], f.soa->counts()[2]);
+        const core::RecordTemplate::ShiftCopy c = f.soa->shift_copy();
+        // (the table covers every apex offset a question can have)
+        if (c.table != nullptr && c.shifts == core::kMaxNameLen + 1 - z.name.size() && c.size <= 0xffff) {
+          f.soa_table = c.table;
+          f.soa_stride = static_cast<std::uint16_t>(c.stride);
+          f.soa_size = static_cast<std::uint16_t>(c.size);
+        }
+        core::store_u16(&f.negative_counts[4], f.soa->counts()[1]);
+        core::store_u16(&f.negative_counts[6], f.soa->counts()[2]);
       }
       if (!z.ns.empty() && z.ns.size() <= 255 && t.ns_authority_glue.size() == z.ns.size()) {
         f.ns_glue = t.ns_authority_glue.data();
@@ -46,7 +62,6 @@ Snapshot::Snapshot(std::vector<Zone> zones, std::uint64_t generation, std::share
       }
     }
     fast_.push_back(f);
-    if (f.kind == FastZone::Kind::kGeneric) fast_generic_.push_back(f);
   }
 }
 

@@ -239,6 +239,59 @@ TEST_CASE("name_to_text truncates at the output size", "[dname]") {
   CHECK(fastrbl::core::name_to_text(n.data(), none) == 0);
 }
 
+namespace {
+
+// name_to_text() as it was written first, one byte at a time (rbldnsd's dns_dntop): the
+// reference for the label-at-a-time copy.
+std::string text_by_bytes(const std::uint8_t* wire, std::size_t limit) {
+  std::string o;
+  auto emit = [&](char c) {
+    if (o.size() < limit) o.push_back(c);
+  };
+  if (wire[0] == 0) {
+    emit('.');
+    return o;
+  }
+  for (std::size_t pos = 0; wire[pos] != 0; pos += wire[pos] + 1u) {
+    if (pos != 0) emit('.');
+    for (std::size_t k = 1; k <= wire[pos]; ++k) {
+      const std::uint8_t c = wire[pos + k];
+      if (c <= 0x20 || c >= 0x7f) {
+        emit('\\');
+        emit(static_cast<char>('0' + c / 100));
+        emit(static_cast<char>('0' + (c / 10) % 10));
+        emit(static_cast<char>('0' + c % 10));
+      } else {
+        if (c == '.' || c == ';' || c == '"' || c == '\\' || c == '@' || c == '$') emit('\\');
+        emit(static_cast<char>(c));
+      }
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("name_to_text: every byte value, at every place in a label, at every output size", "[dname]") {
+  std::size_t checked = 0;
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t at = 0; at < 4; ++at) {
+      // "abc" with byte b at `at` (or after it), then "de", then b alone.
+      std::vector<std::uint8_t> wire = {4, 'a', 'b', 'c', 'x', 2, 'd', 'e', 1, 0, 0};
+      wire[1 + at] = static_cast<std::uint8_t>(b);
+      wire[9] = static_cast<std::uint8_t>(b);
+      for (std::size_t limit = 0; limit <= 30; ++limit) {
+        std::vector<char> out(limit, '#');
+        const std::size_t n = fastrbl::core::name_to_text(wire.data(), out);
+        INFO("byte " << b << " at " << at << " limit " << limit);
+        CHECK(std::string(out.data(), n) == text_by_bytes(wire.data(), limit));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 256 * 4 * 31);
+}
+
 TEST_CASE("Name::from_wire: well-formed uncompressed names", "[dname]") {
   Name n;
   const std::string w = "\003www\007Example\003com\000trailing"s;

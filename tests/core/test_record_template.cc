@@ -335,6 +335,7 @@ TEST_CASE("RecordTemplate: write_fresh and write_after_question write add_templa
 
 TEST_CASE("RecordTemplate: write_after_question for every apex offset, and at the size limit",
           "[wire_writer][template]") {
+  std::size_t copies = 0;  // shifts checked through shift_copy()
   for (const std::size_t row_index : {std::size_t{0}, std::size_t{3}, std::size_t{6}}) {  // SOA rows
     const Row& row = kRows[row_index];
     INFO(row.what);
@@ -352,6 +353,16 @@ TEST_CASE("RecordTemplate: write_after_question for every apex offset, and at th
       const std::vector<std::uint8_t> want = by_add_template(*t, q, row.section, 4096);
       REQUIRE(!want.empty());
       const std::size_t exact = want.size();
+      // The table as the fast path reads it (shift_copy()): the same records, ready.
+      const core::RecordTemplate::ShiftCopy c = t->shift_copy();
+      if (c.table != nullptr) {
+        ++copies;
+        CHECK(c.stride <= 64);
+        REQUIRE(shift < c.shifts);
+        CHECK(qend + c.size == exact);
+        CHECK(std::vector<std::uint8_t>(c.table + shift * c.stride, c.table + shift * c.stride + c.size) ==
+              std::vector<std::uint8_t>(want.begin() + static_cast<std::ptrdiff_t>(qend), want.end()));
+      }
       for (const std::size_t limit : {exact - 1, exact, std::size_t{4096}}) {
         // An output buffer that ends right after the limit: the copy may not run past it.
         std::vector<std::uint8_t> out(limit, 0x44);
@@ -367,4 +378,5 @@ TEST_CASE("RecordTemplate: write_after_question for every apex offset, and at th
       }
     }
   }
+  CHECK(copies > 200);  // the usual SOAs are one 64-byte copy
 }

@@ -7,10 +7,12 @@
 // zone, nested zones, upper case, RD, EDNS, TCP, and the names the fast path hands over.
 
 #include "dnsd/query.h"
+#include "dnsd/query_fast.h"
 #include "test_packets.h"
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -388,4 +390,193 @@ TEST_CASE("fast path: zone names of every length class (word compares)", "[query
       CHECK(a.info.rcode == b.info.rcode);
     }
   }
+}
+
+namespace {
+
+// A query (ID 0x1234, RD, one question) for the wire name `name`, type `qtype`, class IN,
+// followed by `trailing` bytes.
+std::vector<std::uint8_t> raw_query(const std::vector<std::uint8_t>& name, std::uint16_t qtype,
+                                    const std::vector<std::uint8_t>& trailing = {}) {
+  std::vector<std::uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  q.insert(q.end(), name.begin(), name.end());
+  q.insert(q.end(), {static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
+  q.insert(q.end(), trailing.begin(), trailing.end());
+  return q;
+}
+
+std::vector<std::uint8_t> wire_name(std::initializer_list<std::string> labels) {
+  std::vector<std::uint8_t> n;
+  for (const std::string& l : labels) {
+    n.push_back(static_cast<std::uint8_t>(l.size()));
+    n.insert(n.end(), l.begin(), l.end());
+  }
+  n.push_back(0);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("fast path: the zone found from the name's tail, octet labels of every kind", "[query][fast]") {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  write(d + "ip4", kIp4);
+  write(d + "dn", kDn);
+  write(d + "acl", kAcl);
+  const auto [fast, general] = load_both(
+      {"bl.t:ip4set:" + d + "ip4", "dbl.t:dnset:" + d + "dn", "in.dbl.t:ip4set:" + d + "ip4"}, d + "acl");
+
+  std::vector<std::vector<std::uint8_t>> names = {
+      // The bytes of bl.t / dbl.t end the name, but not as its labels.
+      {4, 'a', 2, 'b', 'l', 1, 't', 0},
+      {5, '1', 3, 'd', 'b', 'l', 1, 't', 0},
+      {2, 0, 2, 'b', 'l', 1, 't', 0},
+      {1, '4', 1, '3', 1, '2', 2, '1', 2, 'b', 'l', 1, 't', 0},
+      {7, '4', 1, '3', 1, '2', 1, '1', 2, 'b', 'l', 1, 't', 0},
+      // An empty label, a pointer or a label over 63 bytes in the relative name.
+      {1, 'a', 0, 3, 'd', 'b', 'l', 1, 't', 0},
+      {1, '4', 1, '3', 0, '2', 1, '1', 2, 'b', 'l', 1, 't', 0},
+      {0xc0, 12, 3, 'd', 'b', 'l', 1, 't', 0},
+      {0x40, 'a', 3, 'd', 'b', 'l', 1, 't', 0},
+      {0x81, 'a', 3, 'd', 'b', 'l', 1, 't', 0},
+      // One byte above the apex; the apex; the root alone.
+      {1, 2, 'b', 'l', 1, 't', 0},
+      {2, 'b', 'l', 1, 't', 0},
+      {0},
+  };
+  // Octet labels: leading zeros, over 255, empty, not digits, 1-3 digits, 4 and more.
+  const std::vector<std::string> octets = {
+      "0", "00", "000", "0000", "7",  "07", "007", "255", "256", "299", "300", "999", "1000", "25",   "2a",
+      "a", "/",  ":",   "1/",   "1:", "",   "01",  "010", "100", "199", "200", "249", "250",  "12345"};
+  for (const std::string& o : octets) {
+    names.push_back(wire_name({o, "3", "2", "1", "bl", "t"}));
+    names.push_back(wire_name({"4", o, "2", "1", "bl", "t"}));
+    names.push_back(wire_name({"4", "3", o, "1", "bl", "t"}));
+    names.push_back(wire_name({"4", "3", "2", o, "bl", "t"}));
+    names.push_back(wire_name({o, o, o, o, "in", "dbl", "t"}));
+    names.push_back(wire_name({o, "3", "2", "bl", "t"}));
+    names.push_back(wire_name({o, "4", "3", "2", "1", "bl", "t"}));
+  }
+  // Random names of up to six labels of 0-5 bytes, mostly digits, over both zones.
+  std::uint32_t x = 12345;
+  auto next = [&x](std::uint32_t n) {
+    x = x * 1103515245u + 12345u;
+    return (x >> 8) % n;
+  };
+  const std::string alphabet =
+      std::string("0123456789012345678901234567890123456789aZ/:-") + '\0' + '\x03' + '\xc0';
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<std::uint8_t> n;
+    const std::uint32_t labels = next(2) == 0 ? 4 : 1 + next(6);  // four: an address, if the octets are
+    for (std::uint32_t l = 0; l < labels; ++l) {
+      const std::uint32_t len = next(8) < 6 ? 1 + next(3) : next(6);
+      n.push_back(static_cast<std::uint8_t>(len));
+      for (std::uint32_t k = 0; k < len; ++k)
+        n.push_back(static_cast<std::uint8_t>(alphabet[next(static_cast<std::uint32_t>(alphabet.size()))]));
+    }
+    const std::vector<std::uint8_t> zone = next(3) == 0 ? wire_name({"DbL", "t"}) : wire_name({"bl", "t"});
+    n.insert(n.end(), zone.begin(), zone.end());
+    names.push_back(n);
+  }
+
+  WorkerState ws_fast, ws_general;
+  std::size_t in_zone = 0;        // answers from a zone's data (NOERROR, NXDOMAIN)
+  std::size_t fast_answered = 0;  // by answer_fast()
+  for (const auto& name : names) {
+    for (const std::uint16_t qtype : {std::uint16_t{1}, std::uint16_t{16}}) {
+      for (const auto& trailing : {std::vector<std::uint8_t>{}, std::vector<std::uint8_t>{0}}) {
+        const auto query = raw_query(name, qtype, trailing);
+        WorkerState ws = ws_general;  // for answer_fast() below: the same NS rotation
+        const Result a = ask(*fast, AnswerConfig{}, query, Transport::kUdp, ws_fast);
+        const Result b = ask(*general, AnswerConfig{}, query, Transport::kUdp, ws_general);
+        INFO("name bytes " << name.size() << " qtype " << qtype << " trailing " << trailing.size());
+        CHECK(a.bytes == b.bytes);
+        CHECK(a.info.replied == b.info.replied);
+        CHECK(a.info.parsed == b.info.parsed);
+        CHECK(a.info.zone == b.info.zone);
+        CHECK(a.info.rcode == b.info.rcode);
+        CHECK(a.info.ancount == b.info.ancount);
+        if (a.info.zone >= 0 && a.info.rcode != fastrbl::core::Rcode::kRefused) ++in_zone;
+        // The batch loop's entry: answer_fast(), and answer_general() where it declines.
+        std::vector<std::uint8_t> out(fastrbl::dnsd::kUdpOutSize);
+        const fastrbl::dnsd::FastReply f = fastrbl::dnsd::answer_fast(*fast, AnswerConfig{}, query, out, ws);
+        if (f.len != 0) {
+          ++fast_answered;
+          CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + f.len) == b.bytes);
+          CHECK(b.info.replied);
+          CHECK(b.info.parsed);
+          CHECK(f.zone == b.info.zone);
+          CHECK(f.rcode == b.info.rcode);
+          CHECK(f.ancount == b.info.ancount);
+          CHECK(ws.ns_rotation == ws_general.ns_rotation);
+          CHECK(b.info.qtype == qtype);
+          CHECK(b.info.qclass == 1);
+        } else {
+          AnswerInfo info;
+          const std::size_t n = fastrbl::dnsd::answer_general(*fast, AnswerConfig{}, query, out,
+                                                              Transport::kUdp, nullptr, ws, &info);
+          CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)) ==
+                b.bytes);
+          CHECK(info.zone == b.info.zone);
+          CHECK(info.rcode == b.info.rcode);
+        }
+      }
+    }
+  }
+  INFO("answered from a zone: " << in_zone);
+  CHECK(in_zone > 20000);  // the random names reach the data, not only refusals
+  INFO("answered by answer_fast(): " << fast_answered);
+  CHECK(fast_answered > 5000);
+  CHECK(ws_fast.ns_rotation == ws_general.ns_rotation);
+}
+
+namespace {
+
+// rbldnsd's octet label, written out plainly: 1-3 decimal digits, value <= 255, leading
+// zeros allowed (zones/query_key.cc). The value, or -1.
+int octet_rule(const std::uint8_t* l) {
+  const int len = l[0];
+  if (len < 1 || len > 3) return -1;
+  int v = 0;
+  for (int i = 1; i <= len; ++i) {
+    if (l[i] < '0' || l[i] > '9') return -1;
+    v = v * 10 + (l[i] - '0');
+  }
+  return v <= 255 ? v : -1;
+}
+
+}  // namespace
+
+TEST_CASE("fast path: the octet table against the plain rule, every length byte", "[query][fast]") {
+  // Every length byte, and at each of the three positions after it every digit and the
+  // bytes around and between them (0, the lengths 1-3, '/', ':', letters, high bytes).
+  std::vector<std::uint8_t> bytes = {0,   1,   2,   3,    4,    '.',  ' ',  '/',
+                                     ':', 'a', 'A', 0x7f, 0x80, 0xb0, 0xb9, 0xff};
+  for (std::uint8_t c = '0'; c <= '9'; ++c) bytes.push_back(c);
+  std::size_t checked = 0, valid = 0;
+  for (int len = 0; len < 256; ++len) {
+    for (const std::uint8_t c0 : bytes) {
+      for (const std::uint8_t c1 : bytes) {
+        for (const std::uint8_t c2 : bytes) {
+          const std::array<std::uint8_t, 4> l = {static_cast<std::uint8_t>(len), c0, c1, c2};
+          std::size_t pos = 0;
+          const std::uint32_t v = fastrbl::dnsd::detail::octet_at(l.data(), pos);
+          const int want = octet_rule(l.data());
+          const bool ok = want >= 0 ? v == static_cast<std::uint32_t>(want) : v > 255;
+          const std::size_t want_pos = len >= 1 && len <= 3 ? static_cast<std::size_t>(len) + 1 : 1;
+          if (!ok || pos != want_pos) {
+            INFO("len " << len << " bytes " << int{c0} << " " << int{c1} << " " << int{c2} << " value " << v
+                        << " want " << want << " pos " << pos);
+            CHECK(ok);
+            CHECK(pos == want_pos);
+          }
+          ++checked;
+          if (want >= 0) ++valid;
+        }
+      }
+    }
+  }
+  CHECK(checked == 256 * bytes.size() * bytes.size() * bytes.size());
+  // 1 digit: 10 x 26 x 26 (the rest is not read); 2: 100 x 26; 3: 256 (000-255).
+  CHECK(valid == 10 * bytes.size() * bytes.size() + 100 * bytes.size() + 256);
 }
