@@ -255,10 +255,8 @@ class ResponseWriter {
   /// Writes the section counts into the header. Returns the response length.
   std::size_t finish() noexcept;
 
- private:
-  bool room(std::size_t n) const noexcept { return n <= limit_ && limit_ - n >= size_; }
-  // An A record after its owner name: TYPE, CLASS IN, TTL, RDLENGTH 4 and the address, 14
-  // bytes at p.
+  /// An A record after its owner name: TYPE, CLASS IN, TTL, RDLENGTH 4 and the address, 14
+  /// bytes at p (add_a(), add_a_named(), and the query path's one-record answers).
   static void put_a_fields(std::uint8_t* p, std::uint32_t ttl, const std::uint8_t addr[4]) noexcept {
     store_u16(p, rrtype::kA);
     store_u16(p + 2, rrclass::kIN);
@@ -266,6 +264,9 @@ class ResponseWriter {
     store_u16(p + 8, 4);
     std::memcpy(p + 10, addr, 4);
   }
+
+ private:
+  bool room(std::size_t n) const noexcept { return n <= limit_ && limit_ - n >= size_; }
   std::optional<std::uint32_t> merge_answer_ttl_slow(std::uint16_t type, std::span<const std::uint8_t> rdata,
                                                      std::uint32_t ttl) noexcept;
   // Writes owner pointer + type/class/ttl + rdlength placeholder. Returns rdata offset or 0.

@@ -285,6 +285,41 @@ inline constexpr OctetTable kOctet = make_octet_table();
     }
   }
 
+  // The NS set with glue after the answer ending at `at`, as write_authority() writes it
+  // when the template applies (the answer records registered no compression targets);
+  // 0 when it does not.
+  auto write_ns = [&](std::size_t at, std::size_t ancount) __attribute__((always_inline))->std::size_t {
+    if (ancount == 0 || !exists || config.lazy || fz.ns_count == 0) return 0;
+    const std::uint32_t first = state.ns_rotation;
+    const std::optional<core::RecordTemplate>& ns = fz.ns_glue[first % fz.ns_count];
+    const zones::ApexPosition ap = owner();
+    const std::size_t end = ns ? ns->write_fresh(out, at, limit, ap.owner, ap.above_apex) : 0;
+    if (end == 0) return 0;
+    state.ns_rotation = first + 1;
+    out[2] = flags;
+    out[3] = 0;
+    core::store_u16(&out[4], 1);
+    core::store_u16(&out[6], static_cast<std::uint16_t>(ancount));
+    core::store_u16(&out[8], ns->counts()[1]);
+    core::store_u16(&out[10], ns->counts()[2]);
+    return end;
+  };
+
+  // The usual hit: an A query, one dataset, one value. Its A record goes right after the
+  // question as AnswerSink::add_a() writes the first answer record, then the NS set; when
+  // the template does not apply, the writer below writes the whole answer again.
+  if (listed && qtype == core::rrtype::kA && fz.count == 1 && qend + 16 <= limit) {
+    const zones::Value* v = fz.kind == zones::FastZone::Kind::kIp4Set
+                                ? static_cast<const zones::Ip4Set*>(fz.datasets[0])->only_value(ip4_sets[0])
+                                : static_cast<const zones::DnSet*>(fz.datasets[0])->only_value(dn_matches[0]);
+    if (v != nullptr) {
+      core::store_u16(o + qend, static_cast<std::uint16_t>(0xc000u | zones::kQnameOffset));
+      core::ResponseWriter::put_a_fields(o + qend + 2, fz.datasets[0]->meta().ttl, v->a.data());
+      if (const std::size_t end = write_ns(qend + 16, 1); end != 0)
+        return {static_cast<std::uint16_t>(end), zone16, 1, Rcode::kNoError};
+    }
+  }
+
   core::ResponseWriter w(out);
   w.begin_copied(qend, limit);
   std::uint8_t* h = w.header();
@@ -305,21 +340,9 @@ inline constexpr OctetTable kOctet = make_octet_table();
     h[2] |= core::kFlagTC;
     return {static_cast<std::uint16_t>(w.finish()), zone16, ancount, Rcode::kNoError};
   }
-  // A positive answer: the NS set with glue in AUTHORITY, as write_authority() writes it
-  // when the template applies (the answer records registered no compression targets).
-  if (ancount != 0 && exists && !config.lazy && fz.ns_count != 0) {
-    const std::uint32_t first = state.ns_rotation;
-    const std::optional<core::RecordTemplate>& ns = fz.ns_glue[first % fz.ns_count];
-    const zones::ApexPosition at = owner();
-    const std::size_t end = ns ? ns->write_fresh(out, w.size(), w.limit(), at.owner, at.above_apex) : 0;
-    if (end != 0) {
-      state.ns_rotation = first + 1;
-      core::store_u16(&h[6], ancount);
-      core::store_u16(&h[8], ns->counts()[1]);
-      core::store_u16(&h[10], ns->counts()[2]);
-      return {static_cast<std::uint16_t>(end), zone16, ancount, Rcode::kNoError};
-    }
-  }
+  // A positive answer: the NS set with glue in AUTHORITY.
+  if (const std::size_t end = write_ns(w.size(), ancount); end != 0)
+    return {static_cast<std::uint16_t>(end), zone16, ancount, Rcode::kNoError};
   const Rcode rcode = write_authority(w, zone, owner(), exists, config, state);
   h[3] = static_cast<std::uint8_t>(rcode);
   return {static_cast<std::uint16_t>(w.finish()), zone16, ancount, rcode};

@@ -68,6 +68,11 @@ class DnSet final : public Dataset {
   Match match(std::span<const std::uint8_t> name, std::size_t labels) const noexcept;
   /// Adds the records of a match()ed entry (id != kNone) to `out`, as query_name() does.
   void emit(const Match& m, AnswerSink& out) const noexcept;
+  /// The value of a match()ed entry (id != kNone) when it is its only one, else null: what
+  /// emit() writes alone (the query path's one-record answers).
+  const Value* only_value(const Match& m) const noexcept {
+    return m.n == 1 ? &values_[value_ids_[m.off]] : nullptr;
+  }
   /// Exact plus wildcard entries as rbldnsd counts them (e/w).
   std::size_t entries() const noexcept override { return exact_count_ + wild_count_; }
   std::size_t memory_bytes() const noexcept override;

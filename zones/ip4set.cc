@@ -85,19 +85,6 @@ std::size_t value_hash(const std::array<std::uint8_t, 4>& a, std::string_view tx
 
 std::uint32_t to_u32(std::size_t n) { return static_cast<std::uint32_t>(n); }
 
-// In the sorted base[0, n), n >= 1: the last element <= key, or base[0] when every one is
-// above it (the caller tells the two apart by comparing). A branch-free binary search:
-// cheaper than std::upper_bound's on the few dozen elements of a container or a bucket.
-template <class T, class K>
-const T* last_at_or_below(const T* base, std::size_t n, K key) noexcept {
-  while (n > 1) {
-    const std::size_t half = n >> 1;
-    base = base[half] <= key ? base + half : base;
-    n -= half;
-  }
-  return base;
-}
-
 }  // namespace
 
 std::string Ip4SetStats::to_string() const {
@@ -197,37 +184,9 @@ bool Ip4Set::contains(std::uint32_t a) const noexcept {
     // a branch-free binary search, cheaper than CRoaring's search-then-scan.
     const auto* ac = static_cast<const array_container_t*>(c);
     if (ac->cardinality <= 0) return false;
-    return *last_at_or_below(ac->array, static_cast<std::size_t>(ac->cardinality), low) == low;
+    return *detail::last_at_or_below(ac->array, static_cast<std::size_t>(ac->cardinality), low) == low;
   }
   return container_contains(c, low, type);
-}
-
-std::uint32_t Ip4Set::find(std::uint32_t addr) const noexcept {
-  if (set_width_ == 0) return contains(addr) ? only_set_ : kNotListed;
-  // The interval that may hold the address is the last one starting at or below it. With
-  // buckets, that is in the address's bucket or the one before it: every start of an
-  // earlier bucket is below the address, every start of a later one above.
-  const std::uint32_t* const s = starts_.data();
-  const std::uint32_t* base = s;
-  std::size_t n = starts_.size();
-  if (!start_bucket_.empty()) {
-    const std::size_t h = addr >> bucket_shift_;
-    base = s + start_bucket_[h];
-    n = start_bucket_[h + 1] - start_bucket_[h];
-  }
-  // k: the number of starts at or below the address (a branch-free binary search).
-  auto k = static_cast<std::size_t>(base - s);
-  if (n != 0) {
-    base = last_at_or_below(base, n, addr);
-    k = static_cast<std::size_t>(base - s) + (*base <= addr ? 1 : 0);
-  }
-  if (k == 0) return kNotListed;
-  // Past the interval's extent: not listed, unless the interval is longer than its extent
-  // says (kLongExtent, rare: 65536 addresses or more), when the bitmap knows.
-  const std::uint32_t off = addr - s[k - 1];
-  const std::uint32_t ext = extent(k - 1);
-  if (off > ext) return ext == kLongExtent ? find_long(addr, k - 1) : kNotListed;
-  return interval_set(k - 1);
 }
 
 std::uint32_t Ip4Set::find_long(std::uint32_t addr, std::size_t i) const noexcept {

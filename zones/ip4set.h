@@ -67,11 +67,18 @@ class Ip4Set final : public Dataset {
   /// find(): listed, but no value set is known (only with inconsistent image data).
   static constexpr std::uint32_t kNoValues = 0xfffffffeu;
   /// The value set of the listed address `addr` (host order), or kNotListed. What query()
-  /// does for key.ip4, without a QueryKey (the query path's fast path calls it).
+  /// does for key.ip4, without a QueryKey (the query path's fast path calls it). Inline:
+  /// the call and its register saves cost a fifth of the lookup.
   std::uint32_t find(std::uint32_t addr) const noexcept;
   /// Adds the A (and expanded TXT) of every value of `set` (a find() result other than
   /// kNotListed) for `addr` to `out`, as query() does for a listed address.
   void emit(std::uint32_t set, std::uint32_t addr, AnswerSink& out) const noexcept;
+  /// The value of `set` (a find() result other than kNotListed) when it is its only one,
+  /// else null: what emit() writes alone (the query path's one-record answers).
+  const Value* only_value(std::uint32_t set) const noexcept {
+    if (set == kNoValues || set_offsets_[set + 1] - set_offsets_[set] != 1) return nullptr;
+    return &values_[set_values_[set_offsets_[set]]];
+  }
   /// Blocks as loaded (the sum of the four rbldnsd counters, exclusions included).
   std::size_t entries() const noexcept override;
   std::size_t memory_bytes() const noexcept override;
@@ -167,6 +174,51 @@ class Ip4Set final : public Dataset {
   std::size_t extent_mask_ = 0;
   std::uint32_t extent(std::size_t i) const noexcept { return extent_at_[i & extent_mask_]; }
 };
+
+namespace detail {
+
+/// In the sorted base[0, n), n >= 1: the last element <= key, or base[0] when every one is
+/// above it (the caller tells the two apart by comparing). A branch-free binary search:
+/// cheaper than std::upper_bound's on the few dozen elements of a container or a bucket.
+template <class T, class K>
+inline const T* last_at_or_below(const T* base, std::size_t n, K key) noexcept {
+  while (n > 1) {
+    const std::size_t half = n >> 1;
+    base = base[half] <= key ? base + half : base;
+    n -= half;
+  }
+  return base;
+}
+
+}  // namespace detail
+
+[[gnu::always_inline]] inline std::uint32_t Ip4Set::find(std::uint32_t addr) const noexcept {
+  if (set_width_ == 0) return contains(addr) ? only_set_ : kNotListed;
+  // The interval that may hold the address is the last one starting at or below it. With
+  // buckets, that is in the address's bucket or the one before it: every start of an
+  // earlier bucket is below the address, every start of a later one above.
+  const std::uint32_t* const s = starts_.data();
+  const std::uint32_t* base = s;
+  std::size_t n = starts_.size();
+  if (!start_bucket_.empty()) {
+    const std::size_t h = addr >> bucket_shift_;
+    base = s + start_bucket_[h];
+    n = start_bucket_[h + 1] - start_bucket_[h];
+  }
+  // k: the number of starts at or below the address (a branch-free binary search).
+  auto k = static_cast<std::size_t>(base - s);
+  if (n != 0) {
+    base = detail::last_at_or_below(base, n, addr);
+    k = static_cast<std::size_t>(base - s) + (*base <= addr ? 1 : 0);
+  }
+  if (k == 0) return kNotListed;
+  // Past the interval's extent: not listed, unless the interval is longer than its extent
+  // says (kLongExtent, rare: 65536 addresses or more), when the bitmap knows.
+  const std::uint32_t off = addr - s[k - 1];
+  const std::uint32_t ext = extent(k - 1);
+  if (off > ext) return ext == kLongExtent ? find_long(addr, k - 1) : kNotListed;
+  return interval_set(k - 1);
+}
 
 /// Collects rbldnsd ip4set entries and builds an Ip4Set.
 ///
