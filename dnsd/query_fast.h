@@ -159,12 +159,16 @@ inline constexpr OctetTable kOctet = make_octet_table();
 }
 
 // The fast path past fast_zone(), which found the zone `fz`. Always inlined: answer() and
-// the worker's batch loop (answer_fast()) each have their own copy (a call would cost both
-// a prologue and the arguments the copy gets from its caller's registers).
+// the worker's batch loop (answer_fast_in_place()) each have their own copy (a call would
+// cost both a prologue and the arguments the copy gets from its caller's registers).
+// `in_place`: `out` starts with the query itself (out.data() == query.data()), so the
+// reply's header and question are already there; nothing is written before the fast path
+// knows it answers, so a declined query is left as it came.
 [[gnu::always_inline]] inline FastReply fast_answer(const AnswerConfig& config,
                                                     std::span<const std::uint8_t> query,
                                                     std::span<std::uint8_t> out, Transport transport,
-                                                    WorkerState& state, const zones::FastZone& fz) noexcept {
+                                                    WorkerState& state, const zones::FastZone& fz,
+                                                    bool in_place = false) noexcept {
   const std::uint8_t* p = query.data();
   const std::size_t size = query.size();
   const std::size_t qname_len = size - core::kHeaderSize - 4;
@@ -173,12 +177,14 @@ inline constexpr OctetTable kOctet = make_octet_table();
   // (16 bytes at a time, the last 16 again; size >= 20).
   // Most queries are 33-64 bytes: three blocks and the last 16 bytes without a loop.
   std::uint8_t* const o = out.data();
-  std::memcpy(o, p, 16);
-  if (size > 32) {
-    std::memcpy(o + 16, p + 16, 16);
-    for (std::size_t i = 32; i + 16 < size; i += 16) std::memcpy(o + i, p + i, 16);
+  if (!in_place) {
+    std::memcpy(o, p, 16);
+    if (size > 32) {
+      std::memcpy(o + 16, p + 16, 16);
+      for (std::size_t i = 32; i + 16 < size; i += 16) std::memcpy(o + i, p + i, 16);
+    }
+    std::memcpy(o + size - 16, p + size - 16, 16);
   }
-  std::memcpy(o + size - 16, p + size - 16, 16);
   // The name relative to the apex, [0, rsize): labels of 1-63 bytes that end exactly there.
   const std::size_t rsize = qname_len - fz.size;
   const std::uint8_t* lname;                          // the relative name, lowercased
@@ -396,6 +402,20 @@ inline constexpr OctetTable kOctet = make_octet_table();
   const zones::FastZone* fz = fast_zone(snapshot, query);
   if (fz == nullptr) return {};
   return detail::fast_answer(config, query, out, Transport::kUdp, state, *fz);
+}
+
+/// answer_fast() with the reply written over the query: `packet` starts with the query,
+/// `size` bytes, and has room for the reply (kUdpOutSize bytes: the worker's receive slot),
+/// which then starts with the query's own header and question, left where they are (no
+/// copy). When it declines (len 0), `packet` still holds the query as it came.
+[[gnu::always_inline]] inline FastReply answer_fast_in_place(const zones::Snapshot& snapshot,
+                                                             const AnswerConfig& config,
+                                                             std::span<std::uint8_t> packet, std::size_t size,
+                                                             WorkerState& state) noexcept {
+  const std::span<const std::uint8_t> query(packet.data(), size);
+  const zones::FastZone* fz = fast_zone(snapshot, query);
+  if (fz == nullptr) return {};
+  return detail::fast_answer(config, query, packet, Transport::kUdp, state, *fz, true);
 }
 
 }  // namespace fastrbl::dnsd

@@ -28,6 +28,9 @@ socklen_t peer_length(int fd) noexcept {
 
 }  // namespace
 
+// The fast path writes its replies into the receive slots (answer_fast_in_place()).
+static_assert(UdpIo::kRecvSlot >= kUdpOutSize);
+
 UdpIo::UdpIo(WorkerContext& ctx)
     : ctx_(ctx),
       in_(std::make_unique<std::uint8_t[]>(kBatch * kRecvSlot)),
@@ -113,7 +116,7 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
       ctx_.stats.udp_dropped.add();
       continue;
     }
-    const auto* q = static_cast<const std::uint8_t*>(in_iov_[i].iov_base);
+    auto* const q = static_cast<std::uint8_t*>(in_iov_[i].iov_base);
     // A longer datagram is cut to the slot: answer() reads only kMaxQuerySize bytes of a
     // query anyway (and the statistics count at most that much).
     const std::span<const std::uint8_t> query(q, real_len < kRecvSlot ? real_len : kRecvSlot);
@@ -124,14 +127,19 @@ std::size_t UdpIo::batch(const Socket& s) noexcept {
       ctx_.stats.udp_handed_off.add();
       continue;
     }
-    auto* o = static_cast<std::uint8_t*>(out_iov_[out].iov_base);
+    // The fast path answers in the receive slot itself (the reply starts with the query's
+    // header and question); the general path writes to reply slot `out`.
     std::size_t len = 0;
     const FastReply f =
-        fast ? answer_fast(snapshot, config, query, std::span(o, kUdpOutSize), ctx_.state) : FastReply{};
+        fast ? answer_fast_in_place(snapshot, config, std::span(q, kRecvSlot), query.size(), ctx_.state)
+             : FastReply{};
     if (f.len != 0) {
       len = f.len;
+      out_iov_[out].iov_base = q;
       counters.count_replied(f.zone, query.size(), len, f.rcode);
     } else {
+      auto* const o = out_.get() + out * kUdpOutSize;
+      out_iov_[out].iov_base = o;
       AnswerInfo info;
       len = fast ? answer_general(snapshot, config, query, std::span(o, kUdpOutSize), Transport::kUdp, peer,
                                   ctx_.state, &info)

@@ -497,9 +497,23 @@ TEST_CASE("fast path: the zone found from the name's tail, octet labels of every
         CHECK(a.info.rcode == b.info.rcode);
         CHECK(a.info.ancount == b.info.ancount);
         if (a.info.zone >= 0 && a.info.rcode != fastrbl::core::Rcode::kRefused) ++in_zone;
-        // The batch loop's entry: answer_fast(), and answer_general() where it declines.
+        // The batch loop's entry: answer_fast_in_place() in a receive slot (answer_fast()
+        // into a separate buffer alike), and answer_general() where it declines.
+        WorkerState ws_in = ws;
+        std::vector<std::uint8_t> slot(fastrbl::dnsd::kUdpOutSize, 0xa5);
+        std::copy(query.begin(), query.end(), slot.begin());
+        const fastrbl::dnsd::FastReply g =
+            fastrbl::dnsd::answer_fast_in_place(*fast, AnswerConfig{}, slot, query.size(), ws_in);
         std::vector<std::uint8_t> out(fastrbl::dnsd::kUdpOutSize);
         const fastrbl::dnsd::FastReply f = fastrbl::dnsd::answer_fast(*fast, AnswerConfig{}, query, out, ws);
+        CHECK(g.len == f.len);
+        CHECK(ws_in.ns_rotation == ws.ns_rotation);
+        if (g.len != 0) {
+          CHECK(std::vector<std::uint8_t>(slot.begin(), slot.begin() + g.len) ==
+                std::vector<std::uint8_t>(out.begin(), out.begin() + f.len));
+        } else {  // declined: the query as it came
+          CHECK(std::equal(query.begin(), query.end(), slot.begin()));
+        }
         if (f.len != 0) {
           ++fast_answered;
           CHECK(std::vector<std::uint8_t>(out.begin(), out.begin() + f.len) == b.bytes);
