@@ -270,15 +270,20 @@ inline constexpr OctetTable kOctet = make_octet_table();
     // NXDOMAIN or NODATA: the header, the question (copied above) and the zone's SOA
     // template, which is what begin(), add_soa() and finish() write when it applies.
     std::size_t end = qend;  // no SOA in the zone: no authority record
-    if (fz.soa_table != nullptr && qend + fz.soa_size <= limit) {
+    // The zone's fields in locals first: the stores through `o` below may alias anything
+    // (bytes), and the compiler would load each field again after every one.
+    const std::uint8_t* const soa_table = fz.soa_table;
+    const std::size_t soa_size = fz.soa_size;
+    if (soa_table != nullptr && qend + soa_size <= limit) {
       // write_after_question() when it is one 64-byte copy (shift rsize, which the table
       // always has; the records go right after the question, at qend <= 271, so 64 bytes
       // fit in `out`).
-      std::memcpy(o + qend, fz.soa_table + rsize * fz.soa_stride, 16);
-      std::memcpy(o + qend + 16, fz.soa_table + rsize * fz.soa_stride + 16, 16);
-      std::memcpy(o + qend + 32, fz.soa_table + rsize * fz.soa_stride + 32, 16);
-      std::memcpy(o + qend + 48, fz.soa_table + rsize * fz.soa_stride + 48, 16);
-      end = qend + fz.soa_size;
+      const std::uint8_t* const soa = soa_table + rsize * fz.soa_stride;
+      std::memcpy(o + qend, soa, 16);
+      std::memcpy(o + qend + 16, soa + 16, 16);
+      std::memcpy(o + qend + 32, soa + 32, 16);
+      std::memcpy(o + qend + 48, soa + 48, 16);
+      end = qend + soa_size;
     } else if (fz.has_soa) {
       const zones::ApexPosition at = owner();
       end = fz.soa != nullptr ? fz.soa->write_after_question(out, limit, at.owner, at.above_apex) : 0;

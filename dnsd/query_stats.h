@@ -87,13 +87,15 @@ class QueryCounters {
       slots_[zones_].err.add();
       return;
     }
-    count_replied(static_cast<std::size_t>(info.zone), query_len, reply_len, info.rcode);
+    count_replied(static_cast<std::size_t>(info.zone), in, reply_len, info.rcode);
   }
   /// count() of a query answered from zone `zone` (< zones()) with `rcode` (answer_fast()).
+  /// Requires: query_len <= core::kMaxQuerySize (count() clamps; the fast path's queries
+  /// are at most 271 bytes).
   void count_replied(std::size_t zone, std::size_t query_len, std::size_t reply_len,
                      core::Rcode rcode) noexcept {
     TrafficCounters& z = slots_[zone];
-    z.bytes_in.add(query_len < core::kMaxQuerySize ? query_len : core::kMaxQuerySize);
+    z.bytes_in.add(query_len);
     z.bytes_out.add(reply_len);
     if (rcode == core::Rcode::kNoError) {
       z.ok.add();
