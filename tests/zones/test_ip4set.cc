@@ -34,6 +34,15 @@ namespace {
 
 using Rrs = std::vector<std::string>;
 
+// The set's dump (rbldnsd's text), to compare a set with its image reopened.
+std::string dump_text(const Dataset& set) {
+  std::string t;
+  StringDumpSink sink(t);
+  DumpWriter w(sink);
+  set.dump(w);
+  return t;
+}
+
 constexpr std::uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d) {
   return (a << 24) | (b << 16) | (c << 8) | d;
 }
@@ -504,13 +513,9 @@ TEST_CASE("ip4set: find() at interval, bucket and address-space edges, built and
   }
   CHECK(set_of.size() == 4);
   // The dump of the reopened set (its intervals' ends) is the dump of the built one.
-  std::string t1, t2;
-  StringDumpSink d1(t1), d2(t2);
-  DumpWriter w1(d1), w2(d2);
-  built->dump(w1);
-  reopened->dump(w2);
+  const std::string t1 = dump_text(*built);
   CHECK(t1.size() > ranges.size() * 10);
-  CHECK(t1 == t2);
+  CHECK(dump_text(*reopened) == t1);
 }
 
 TEST_CASE("ip4set: a set of single addresses keeps no extents and answers the same, built and from an image",
@@ -573,12 +578,7 @@ TEST_CASE("ip4set: a set of single addresses keeps no extents and answers the sa
     for (std::uint32_t p : {a, a - 1, a + 1, a + 2}) check(p);
   for (int k = 0; k < 20000; ++k) check(rng());
   CHECK(set_of.size() == 3);
-  std::string t1, t2;
-  StringDumpSink d1(t1), d2(t2);
-  DumpWriter w1(d1), w2(d2);
-  built->dump(w1);
-  reopened->dump(w2);
-  CHECK(t1 == t2);
+  CHECK(dump_text(*reopened) == dump_text(*built));
 }
 
 TEST_CASE("ip4set: intervals of 65536 addresses and more (beyond the stored extent)", "[ip4set]") {
@@ -624,12 +624,7 @@ TEST_CASE("ip4set: intervals of 65536 addresses and more (beyond the stored exte
       CHECK(reopened->find(addr) == got);
     }
   }
-  std::string t1, t2;
-  StringDumpSink d1(t1), d2(t2);
-  DumpWriter w1(d1), w2(d2);
-  built->dump(w1);
-  reopened->dump(w2);
-  CHECK(t1 == t2);
+  CHECK(dump_text(*reopened) == dump_text(*built));
 }
 
 TEST_CASE("ip4set: query() does not allocate", "[ip4set]") {
