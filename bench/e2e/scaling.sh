@@ -13,11 +13,17 @@
 # 2. workers: the highest throughput dnsperf gets (no rate limit, 16 sockets, 2 threads,
 #    500 queries in flight) from fastrbld with --workers 1 and --workers 2, nothing pinned,
 #    taking turns for ROUNDS rounds; with the server CPU per query.
+#    On a larger machine (bench/README.md, "Scaling on larger machines"): WORKERS (default
+#    "1 2") lists the worker counts, SERVER_CPUS and CLIENT_CPUS (taskset lists, default
+#    "0,1" both: shared) pin fastrbld and dnsperf apart, and CLIENT_THREADS (default 2) sets
+#    dnsperf's threads (-T; its sockets: 8 a thread).
 # Each run lasts SECS seconds (default 8). Prints one TSV line per run and the medians.
 # Needs root (servers run with -u nobody), dnsperf and rbldnsd; DATA_DIR readable by nobody.
 set -euo pipefail
 fastrbld=$(realpath "$1") null=$(realpath "$2") data=$(realpath "$3")
 rounds=${4:-3} secs=${5:-8} rate=${6:-80000}
+workers_list=${WORKERS:-1 2} server_cpus=${SERVER_CPUS:-0,1} client_cpus=${CLIENT_CPUS:-0,1}
+client_threads=${CLIENT_THREADS:-2}
 specs=(bl1.example:ip4set:$data/ip4-small.txt dbl.example:dnset:$data/dn.txt)
 q=$data/q-mix.txt
 e2e=$(cd "$(dirname "$0")" && pwd)
@@ -77,9 +83,9 @@ for r in $(seq "$rounds"); do
   done
 done
 for r in $(seq "$rounds"); do
-  for w in 1 2; do
-    start 0,1 fastrbld "$w"
-    run "workers-$w" 0,1 -c 16 -T 2 -q 500 -t 2
+  for w in $workers_list; do
+    start "$server_cpus" fastrbld "$w"
+    run "workers-$w" "$client_cpus" -c $((8 * client_threads)) -T "$client_threads" -q $((250 * client_threads)) -t 2
     stop
   done
 done
