@@ -8,6 +8,7 @@
 
 #include "dnsd/query.h"
 #include "dnsd/query_fast.h"
+#include "support/wire_name.h"
 #include "test_packets.h"
 
 #include <catch2/catch.hpp>
@@ -25,6 +26,7 @@ using fastrbl::dnsd::Transport;
 using fastrbl::dnsd::WorkerState;
 using fastrbl::test::QuerySpec;
 using fastrbl::test::TempDir;
+using fastrbl::testing::wire_name;
 using fastrbl::zones::FastZone;
 
 namespace {
@@ -403,16 +405,6 @@ std::vector<std::uint8_t> raw_query(const std::vector<std::uint8_t>& name, std::
   q.insert(q.end(), {static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
   q.insert(q.end(), trailing.begin(), trailing.end());
   return q;
-}
-
-std::vector<std::uint8_t> wire_name(std::initializer_list<std::string> labels) {
-  std::vector<std::uint8_t> n;
-  for (const std::string& l : labels) {
-    n.push_back(static_cast<std::uint8_t>(l.size()));
-    n.insert(n.end(), l.begin(), l.end());
-  }
-  n.push_back(0);
-  return n;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "dnsd/query_log.h"
 #include "support/peer_address.h"
 #include "support/temp_dir.h"
+#include "support/wire_name.h"
 
 #include <catch2/catch.hpp>
 
@@ -28,26 +29,16 @@ using fastrbl::dnsd::QueryLogFile;
 using fastrbl::dnsd::QueryLogWriter;
 using fastrbl::dnsd::rcode_name;
 using fastrbl::testing::TempDir;
+using fastrbl::testing::wire_name;
 
 namespace {
-
-// Wire name from raw labels (any bytes, including '.', NUL and spaces).
-std::vector<std::uint8_t> wire(const std::vector<std::string>& labels) {
-  std::vector<std::uint8_t> w;
-  for (const std::string& l : labels) {
-    w.push_back(static_cast<std::uint8_t>(l.size()));
-    w.insert(w.end(), l.begin(), l.end());
-  }
-  w.push_back(0);
-  return w;
-}
 
 using Peer = fastrbl::testing::PeerAddress;
 
 std::string line(const std::string& peer, const std::vector<std::string>& labels, std::uint16_t type,
                  std::uint16_t qclass, std::uint8_t rcode, std::uint16_t an, std::size_t len) {
   const Peer p(peer);
-  const auto name = wire(labels);
+  const auto name = wire_name(labels);
   LogEntry e;
   e.time = 1795349558;
   e.peer = p.sa();
@@ -187,7 +178,7 @@ TEST_CASE("query log: rbldnsd's type, class and rcode names", "[querylog]") {
 
 TEST_CASE("query log file: buffered until flushed, unbuffered per batch", "[querylog]") {
   TempDir dir;
-  const auto name = wire({"x", "t"});
+  const auto name = wire_name({"x", "t"});
   SECTION("buffered") {
     QueryLogFile file;
     file.open(dir.file("q.log"), false);
@@ -241,7 +232,7 @@ TEST_CASE("query log file: buffered until flushed, unbuffered per batch", "[quer
 
 TEST_CASE("query log file: reopen after rotation keeps the descriptor number", "[querylog]") {
   TempDir dir;
-  const auto name = wire({"x", "t"});
+  const auto name = wire_name({"x", "t"});
   QueryLogFile file;
   file.open(dir.file("q.log"), true);
   const int fd = file.fd();
@@ -263,7 +254,7 @@ TEST_CASE("query log file: reopen after rotation keeps the descriptor number", "
 TEST_CASE("query log file: a file that cannot be opened turns logging off until a reopen works",
           "[querylog]") {
   TempDir dir;
-  const auto name = wire({"x", "t"});
+  const auto name = wire_name({"x", "t"});
   const std::string path = dir.file("sub/q.log");
   QueryLogFile file;
   file.open(path, true);  // warns: error (re)opening logfile `...': No such file or directory
