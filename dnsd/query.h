@@ -56,7 +56,7 @@ std::size_t answer(const zones::Snapshot& snapshot, const AnswerConfig& config,
                    std::span<const std::uint8_t> query, std::span<std::uint8_t> out, Transport transport,
                    const sockaddr* peer, WorkerState& state, AnswerInfo* info) noexcept;
 
-/// What answer_fast() (dnsd/query_fast.h) did with a query.
+/// What answer_fast_in_place() (dnsd/query_fast.h) did with a query.
 struct FastReply {
   std::uint16_t len = 0;   // the reply's length; 0: not answered, call answer_general()
   std::uint16_t zone = 0;  // index into snapshot.zones()
@@ -64,7 +64,7 @@ struct FastReply {
   core::Rcode rcode = core::Rcode::kNoError;
 };
 
-/// answer() without its fast path: for a query answer_fast() did not answer.
+/// answer() without its fast path: for a query answer_fast_in_place() did not answer.
 std::size_t answer_general(const zones::Snapshot& snapshot, const AnswerConfig& config,
                            std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
                            Transport transport, const sockaddr* peer, WorkerState& state,

@@ -6,7 +6,8 @@
 // exactly the bytes the general path writes for such a query (the same writer, sink,
 // datasets and zone records), and returns "not answered", having written nothing that
 // counts, whenever anything is unusual; the general path then answers (or drops) the
-// query. Inline, so that the worker's batch loop has it without a call (answer_fast());
+// query. Inline, so that the worker's batch loop has it without a call
+// (answer_fast_in_place());
 // answer() (dnsd/query.cc) tries it first too.
 // Thread safety: as answer() (query.h).
 
@@ -394,25 +395,14 @@ inline constexpr OctetTable kOctet = make_octet_table();
 }
 
 /// answer()'s fast path alone, over UDP, for a caller that counts its queries itself (the
-/// worker's batch loop). When it answers (len != 0) the reply is the one answer() writes,
-/// and answer() would have said replied, parsed, class IN, the query's QTYPE (its last 4
-/// bytes are QTYPE and QCLASS) and the zone, rcode and ancount given. Else nothing was
-/// written that counts: answer_general() answers the query. Same requirements as
+/// worker's batch loop), with the reply written over the query: `packet` starts with the
+/// query, `size` bytes, and has room for the reply (kUdpOutSize bytes: the worker's receive
+/// slot), which then starts with the query's own header and question, left where they are
+/// (no copy). When it answers (len != 0) the reply is the one answer() writes, and answer()
+/// would have said replied, parsed, class IN, the query's QTYPE (its last 4 bytes are QTYPE
+/// and QCLASS) and the zone, rcode and ancount given. When it declines (len 0), `packet`
+/// still holds the query as it came: answer_general() answers it. Same requirements as
 /// answer(). Always inlined (into the batch loop: no call for the common query).
-[[gnu::always_inline]] inline FastReply answer_fast(const zones::Snapshot& snapshot,
-                                                    const AnswerConfig& config,
-                                                    std::span<const std::uint8_t> query,
-                                                    std::span<std::uint8_t> out,
-                                                    WorkerState& state) noexcept {
-  const zones::FastZone* fz = fast_zone(snapshot, query);
-  if (fz == nullptr) return {};
-  return detail::fast_answer(config, query, out, Transport::kUdp, state, *fz);
-}
-
-/// answer_fast() with the reply written over the query: `packet` starts with the query,
-/// `size` bytes, and has room for the reply (kUdpOutSize bytes: the worker's receive slot),
-/// which then starts with the query's own header and question, left where they are (no
-/// copy). When it declines (len 0), `packet` still holds the query as it came.
 [[gnu::always_inline]] inline FastReply answer_fast_in_place(const zones::Snapshot& snapshot,
                                                              const AnswerConfig& config,
                                                              std::span<std::uint8_t> packet, std::size_t size,

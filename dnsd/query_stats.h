@@ -89,7 +89,8 @@ class QueryCounters {
     }
     count_replied(static_cast<std::size_t>(info.zone), in, reply_len, info.rcode);
   }
-  /// count() of a query answered from zone `zone` (< zones()) with `rcode` (answer_fast()).
+  /// count() of a query answered from zone `zone` (< zones()) with `rcode`
+  /// (answer_fast_in_place()).
   /// Requires: query_len <= core::kMaxQuerySize (count() clamps; the fast path's queries
   /// are at most 271 bytes).
   void count_replied(std::size_t zone, std::size_t query_len, std::size_t reply_len,

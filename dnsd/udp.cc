@@ -38,7 +38,6 @@ UdpIo::UdpIo(WorkerContext& ctx)
   for (std::size_t i = 0; i < kBatch; ++i) {
     in_iov_[i].iov_base = in_.get() + i * kRecvSlot;
     in_iov_[i].iov_len = kRecvSlot;
-    out_iov_[i].iov_base = out_.get() + i * kUdpOutSize;
     msghdr& in = in_msgs_[i].msg_hdr;
     in.msg_name = &peers_[i];
     in.msg_namelen = sizeof(sockaddr_storage);

@@ -8,9 +8,10 @@
 // backend descriptor, and runs libuv's loop only when that has something to do, so that a
 // datagram costs no turn of libuv's loop). When a socket turns readable, the worker calls
 // on_readable(), which drains it: recvmmsg() of up to kBatch datagrams into fixed slots,
-// answer() of each straight into the matching output slot (the common query by the fast path
-// inlined here, answer_fast() of dnsd/query_fast.h, and counted without an AnswerInfo; the
-// rest by answer_general(), or with a query log all by answer()), then one sendmmsg() for the
+// the common query answered by the fast path inlined here (answer_fast_in_place() of
+// dnsd/query_fast.h: the reply written over the query in its slot, counted without an
+// AnswerInfo), the rest by answer_general() into the matching output slot (with a query
+// log, all by answer()), then one sendmmsg() for the
 // batch; again while a batch came back full, up to kMaxBatchesPerWake batches, so that TCP
 // and the wake-up handle get their turn (the epoll registration is level-triggered: what
 // is left makes the socket readable again on the next wait). A short batch ends the drain without a further
@@ -86,7 +87,7 @@ class UdpIo {
   std::array<sockaddr_storage, kBatch> peers_{};
   std::array<iovec, kBatch> in_iov_{};
   std::array<mmsghdr, kBatch> in_msgs_{};
-  std::array<iovec, kBatch> out_iov_{};
+  std::array<iovec, kBatch> out_iov_{};  // each reply names its slot: in_ (fast path) or out_
   std::array<mmsghdr, kBatch> out_msgs_{};
 };
 
