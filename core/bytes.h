@@ -2,11 +2,25 @@
 // Small byte helpers for the query path, inline because the lengths are short (zone names):
 // a call to memcmp costs more than the comparison itself.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 namespace fastrbl::core {
+
+/// The little-endian unsigned integer of sizeof(T) bytes at p, widened to 64 bits (any
+/// alignment; hashing and word-at-a-time parsing read bytes this way).
+template <class T>
+inline std::uint64_t load_le(const std::uint8_t* p) noexcept {
+  T v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, sizeof v);
+  } else {
+    for (std::size_t i = sizeof v; i-- > 0;) v = static_cast<T>((v << 8) | p[i]);
+  }
+  return v;
+}
 
 /// fold(a[0, n)) == b[0, n), eight bytes at a time (the last eight overlapping the loop's).
 /// `fold` maps a byte and a word of eight bytes alike (identity, or a lowercase).

@@ -58,20 +58,8 @@ struct HashKey {
 
 namespace detail {
 
-// The little-endian unsigned integer of sizeof(T) bytes at p, widened to 64 bits.
-template <class T>
-inline std::uint64_t load_le(const std::uint8_t* p) noexcept {
-  T v = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&v, p, sizeof v);
-  } else {
-    for (std::size_t i = sizeof v; i-- > 0;) v = static_cast<T>((v << 8) | p[i]);
-  }
-  return v;
-}
-
-inline std::uint64_t load_le64(const std::uint8_t* p) noexcept { return load_le<std::uint64_t>(p); }
-inline std::uint64_t load_le32(const std::uint8_t* p) noexcept { return load_le<std::uint32_t>(p); }
+inline std::uint64_t load_le64(const std::uint8_t* p) noexcept { return core::load_le<std::uint64_t>(p); }
+inline std::uint64_t load_le32(const std::uint8_t* p) noexcept { return core::load_le<std::uint32_t>(p); }
 
 __extension__ typedef unsigned __int128 U128;  // GCC and Clang on 64-bit targets
 

@@ -1,7 +1,7 @@
 #include "zones/query_key.h"
 
+#include "core/bytes.h"
 #include "core/dns.h"
-#include "zones/name_hash.h"
 
 #include <algorithm>
 
@@ -61,8 +61,8 @@ bool parse_ip6_nibbles(const std::uint8_t* name, std::array<std::uint8_t, 16>* a
   std::uint64_t bad = 0;
   std::uint64_t half[2] = {0, 0};  // bits 0-63, 64-127
   for (std::size_t j = 0; j < 4; ++j) {
-    const std::uint64_t w0 = detail::load_le64(name + 16 * j);
-    const std::uint64_t w1 = detail::load_le64(name + 16 * j + 8);
+    const std::uint64_t w0 = core::load_le<std::uint64_t>(name + 16 * j);
+    const std::uint64_t w1 = core::load_le<std::uint64_t>(name + 16 * j + 8);
     const std::uint64_t c = ((w0 >> 8) & kLow) | (w1 & ~kLow);
     auto at_least = [c](std::uint64_t x) { return (c + (0x80 - x) * kBytes) & (0x80 * kBytes); };
     const std::uint64_t hex = (at_least('0') & ~at_least('9' + 1)) | (at_least('a') & ~at_least('f' + 1));

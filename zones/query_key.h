@@ -20,7 +20,7 @@ void prepare_query_key(const core::ParsedQuery& q, const Zone& zone, QueryKey* k
 
 /// The IPv6 address of the 32 one-nibble labels at `name` (64 bytes: length 1, one
 /// lowercase hex digit, lowest nibble first, as in ip6.arpa), in network order into *a;
-/// false (and *a unspecified) when any label is not so. Eight bytes (four labels) at a
+/// false (and *a unspecified) when any label is not so. Sixteen bytes (eight labels) at a
 /// time; part of prepare_query_key(), public for its test.
 bool parse_ip6_nibbles(const std::uint8_t* name, std::array<std::uint8_t, 16>* a) noexcept;
 
