@@ -7,8 +7,12 @@
 // address space, and produces the address space cut into runs: `starts` (sorted, the first
 // address of each run, starts[0] == 0) and one result per run, a value id or kNone. A run
 // that is excluded or covered by no entry is kNone, and neighbouring runs never share a
-// result, so a kNone run is always followed by a listed one. A lookup is one binary search;
-// "is anything listed in [lo, hi]" is the same search plus one comparison.
+// result, so a kNone run is always followed by a listed one. A lookup is one search;
+// "is anything listed in [lo, hi]" is the same search plus one comparison. The search runs
+// in two levels: over every 16th start first (a copy small enough to stay in cache: 1/16
+// of the starts), then within the one block of 16 starts that it picks, so that a lookup
+// in a table of a million runs touches two or three cache lines of the full array instead
+// of one per step of a plain binary search (bench_datasets, ip4trie and ip6trie).
 //
 // Ownership: plain vectors owned by the table, or views of a store image whose bytes the
 // owning dataset keeps alive (from_image). Thread safety: a built table is immutable
@@ -125,17 +129,18 @@ class PrefixTable {
   PrefixTable(const PrefixTable&) = delete;
   PrefixTable& operator=(const PrefixTable&) = delete;
 
+  /// Starts per block of the two-level search (see the file comment).
+  static constexpr std::size_t kBlock = 16;
+
   /// The value id of the longest prefix covering `a`, or kNone (excluded or not covered).
   std::uint32_t lookup(const A& a) const noexcept {
     if (starts_v_.empty()) return kNone;
-    auto it = std::upper_bound(starts_v_.begin(), starts_v_.end(), a);
-    return results_v_[static_cast<std::size_t>(it - starts_v_.begin()) - 1];  // starts_v_[0] == 0
+    return results_v_[run_of(a)];
   }
   /// True if some address in [lo, hi] is listed. Requires: lo <= hi.
   bool any_listed(const A& lo, const A& hi) const noexcept {
     if (starts_v_.empty()) return false;
-    auto it = std::upper_bound(starts_v_.begin(), starts_v_.end(), lo);
-    const auto i = static_cast<std::size_t>(it - starts_v_.begin()) - 1;
+    const std::size_t i = run_of(lo);
     if (results_v_[i] != kNone) return true;
     // A kNone run is followed by a listed run.
     return i + 1 < starts_v_.size() && starts_v_[i + 1] <= hi;
@@ -151,7 +156,8 @@ class PrefixTable {
     }
   }
   std::size_t memory_bytes() const noexcept {
-    return starts_.capacity() * sizeof(A) + results_.capacity() * sizeof(std::uint32_t);
+    return starts_.capacity() * sizeof(A) + results_.capacity() * sizeof(std::uint32_t) +
+           top_.capacity() * sizeof(A);
   }
 
   /// Adds two sections: the run starts and the results, as they are.
@@ -177,21 +183,41 @@ class PrefixTable {
     results_.clear();
     starts_v_ = starts;
     results_v_ = results;
+    build_top();
     return core::Status::ok();
   }
 
  private:
   template <class>
   friend class PrefixTableBuilder;
-  void bind() noexcept {
+  void bind() {
     starts_v_ = starts_;
     results_v_ = results_;
+    build_top();
+  }
+  // top_[j] = starts_v_[j * kBlock]: the first level of the search (derived, not stored in
+  // images).
+  void build_top() {
+    top_.clear();
+    top_.reserve((starts_v_.size() + kBlock - 1) / kBlock);
+    for (std::size_t i = 0; i < starts_v_.size(); i += kBlock) top_.push_back(starts_v_[i]);
+  }
+  // The index of the run holding `a`. Requires: a non-empty table (starts_v_[0] == 0 <= a).
+  std::size_t run_of(const A& a) const noexcept {
+    const std::size_t block =
+        static_cast<std::size_t>(std::upper_bound(top_.begin(), top_.end(), a) - top_.begin()) - 1;
+    const auto first = starts_v_.begin() + static_cast<std::ptrdiff_t>(block * kBlock);
+    const auto last = starts_v_.end() - first > static_cast<std::ptrdiff_t>(kBlock)
+                          ? first + static_cast<std::ptrdiff_t>(kBlock)
+                          : starts_v_.end();
+    return static_cast<std::size_t>(std::upper_bound(first, last, a) - starts_v_.begin()) - 1;
   }
 
   HugeVector<A> starts_;  // storage of a table built here (empty for an image)
   HugeVector<std::uint32_t> results_;
   std::span<const A> starts_v_;  // what lookups read: the vectors, or an image
   std::span<const std::uint32_t> results_v_;
+  HugeVector<A> top_;  // every kBlock-th start, from starts_v_
 };
 
 /// Collects (prefix, bits, result) entries, without duplicates, and resolves them by

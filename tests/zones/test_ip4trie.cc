@@ -1,6 +1,7 @@
 // Tests for zones::Ip4Trie and the PrefixTable under it: longest prefix with exclusions,
 // first duplicate wins, /0, empty non-terminals, a random comparison with a direct
-// longest-prefix model, statistics and the no-allocation contract of query().
+// longest-prefix model, the two-level search at every block edge, statistics and the
+// no-allocation contract of query().
 
 #include "ip_test_util.h"
 #include "zones/ip4trie.h"
@@ -138,6 +139,40 @@ TEST_CASE("ip4trie: matches a direct longest-prefix model on random data", "[ip4
       } else {
         REQUIRE(got.rrs == Rrs{"A 127.0.0." + std::to_string(best->a4) + " 2100"});
       }
+    }
+  }
+}
+
+TEST_CASE("prefix table: the two-level search finds every run, at every block edge", "[ip4trie]") {
+  // Tables of 1 to 150 listed /32s three addresses apart (2n + 1 or 2n + 2 runs: every
+  // block count and fill around kBlock), and one of 5,000: each run's first and last
+  // address, and the addresses just outside it, answer as the run says.
+  for (std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{15}, std::size_t{16},
+                        std::size_t{17}, std::size_t{31}, std::size_t{32}, std::size_t{33}, std::size_t{150},
+                        std::size_t{5000}}) {
+    for (std::uint32_t base : {std::uint32_t{0}, ip(10, 0, 0, 0)}) {
+      PrefixTableBuilder<std::uint32_t> b;
+      for (std::uint32_t i = 0; i < n; ++i) b.add(base + 3 * i, 32, i);
+      const PrefixTable<std::uint32_t> t = b.build();
+      INFO("n " << n << " base " << base);
+      REQUIRE(t.runs() == 2 * n + (base == 0 ? 0 : 1));
+      std::size_t listed = 0;
+      t.for_each_listed([&](std::uint32_t first, std::uint32_t last, std::uint32_t id) {
+        ++listed;
+        REQUIRE(first == base + 3 * id);
+        REQUIRE(last == first);
+        CHECK(t.lookup(first) == id);
+        CHECK(t.any_listed(first, first));
+        if (first > 0) {
+          CHECK(t.lookup(first - 1) == PrefixTable<std::uint32_t>::kNone);
+          CHECK_FALSE(t.any_listed(first - 1, first - 1));
+        }
+        CHECK(t.lookup(first + 1) == PrefixTable<std::uint32_t>::kNone);
+        CHECK_FALSE(t.any_listed(first + 1, first + 2));
+        CHECK(t.any_listed(first + 1, first + 3) == (id + 1 < n));
+      });
+      CHECK(listed == n);
+      CHECK(t.lookup(0xffffffffu) == PrefixTable<std::uint32_t>::kNone);
     }
   }
 }
