@@ -28,3 +28,9 @@ if(FASTRBL_FUZZ)
   endif()
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+
+# Link only the shared libraries an executable uses. The daemon links the feed code for
+# pushed updates, but not its fetcher: without this, libcurl and the TLS, Kerberos and LDAP
+# libraries under it are loaded at every start (about 8 MB of RSS and tens of ms of start-up,
+# bench/README.md).
+add_link_options(LINKER:--as-needed)
