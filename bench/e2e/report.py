@@ -140,11 +140,17 @@ def main(outdir, png):
     for key, rate in (("cpu_us", "cpu_rate"), ("cpu_high_us", "cpu_rate_high")):
         fc, cc = num(mix["fastrbld"].get(key)), num(mix["ceiling"].get(key))
         rc = num(mix["rbldnsd"].get(key))
-        if fc and cc:
-            print(f"{'2.' if key == 'cpu_us' else '  '} Server CPU per query within 15 % of the do-nothing "
-                  f"responder's, mix at {rate_text(machine.get(rate))} q/s (median round): {fc:.2f} against "
-                  f"{cc:.2f} µs = {fc / cc:.2f}× → **{'met' if fc <= cc * 1.15 else 'not met'}**"
-                  + (f" (rbldnsd {rc:.2f} µs: fastrbld uses {fc / rc:.2f}× its CPU)." if rc else "."))
+        if not (fc and cc):
+            continue
+        against = f" (rbldnsd {rc:.2f} µs: fastrbld uses {fc / rc:.2f}× its CPU)" if rc else ""
+        if key == "cpu_us":
+            print(f"2. Server CPU per query within 15 % of the do-nothing responder's under the same dnsperf "
+                  f"load (the harness's fixed load, {rate_text(machine.get(rate))} q/s, mix, median round): "
+                  f"{fc:.2f} against {cc:.2f} µs = {fc / cc:.2f}× → **{'met' if fc <= cc * 1.15 else 'not met'}**"
+                  f"{against}.")
+        else:
+            print(f"   The same at {rate_text(machine.get(rate))} q/s, where recvmmsg batches form (median round): "
+                  f"{fc:.2f} against {cc:.2f} µs = {fc / cc:.2f}×{against}.")
     bench = {k: v for (c, k), v in res.items() if c == "bench_query"}
     windows = {c: num(r.get("allocs")) if r.get("allocs") is not None else
                (num(r.get("allocs_burst")) or 0) + (num(r.get("allocs_single")) or 0)
