@@ -152,7 +152,8 @@ void BM_Answer(benchmark::State& state, Set set, Case c) {
   const Data& d = *g_data;
   const bool hit = c == Case::kHitA || c == Case::kHitTxt || c == Case::kEdnsHitTxt;
   const std::uint16_t qtype = (c == Case::kHitA || c == Case::kMissA) ? core::rrtype::kA : core::rrtype::kTXT;
-  const auto& names = set == Set::kIp4 ? (hit ? d.ip4_listed : d.ip4_unlisted) : (hit ? d.dn_listed : d.dn_unlisted);
+  const auto& names =
+      set == Set::kIp4 ? (hit ? d.ip4_listed : d.ip4_unlisted) : (hit ? d.dn_listed : d.dn_unlisted);
   std::vector<std::vector<std::uint8_t>> queries;
   for (std::size_t i = 0; i < names.size(); ++i)
     queries.push_back(make_query(names[i], qtype, c == Case::kEdnsHitTxt, static_cast<std::uint16_t>(i)));

@@ -144,7 +144,6 @@ struct SortedEntries {
   const NewEntry& operator[](std::size_t i) const { return (*entries)[order[i]]; }
 };
 
-
 }  // namespace
 
 core::Result<ImportReport> FeedStore::import(std::string_view feed_name, std::int64_t now,

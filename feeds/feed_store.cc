@@ -1,4 +1,5 @@
 #include "feeds/feed_store.h"
+
 #include "feeds/feed_store_detail.h"
 #include "feeds/ip_prefix.h"
 #include "zones/image.h"

@@ -147,9 +147,9 @@ TEST_CASE("prefix table: the two-level search finds every run, at every block ed
   // Tables of 1 to 150 listed /32s three addresses apart (2n + 1 or 2n + 2 runs: every
   // block count and fill around kBlock), and one of 5,000: each run's first and last
   // address, and the addresses just outside it, answer as the run says.
-  for (std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{15}, std::size_t{16},
-                        std::size_t{17}, std::size_t{31}, std::size_t{32}, std::size_t{33}, std::size_t{150},
-                        std::size_t{5000}}) {
+  for (std::size_t n :
+       {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+        std::size_t{31}, std::size_t{32}, std::size_t{33}, std::size_t{150}, std::size_t{5000}}) {
     for (std::uint32_t base : {std::uint32_t{0}, ip(10, 0, 0, 0)}) {
       PrefixTableBuilder<std::uint32_t> b;
       for (std::uint32_t i = 0; i < n; ++i) b.add(base + 3 * i, 32, i);
