@@ -78,7 +78,7 @@ void UdpIo::on_readable(std::uint64_t index) noexcept {
   if (index >= sockets_.size() || sockets_[index].fd < 0) return;
   const Socket& s = sockets_[index];
   for (std::size_t b = 0; b < kMaxBatchesPerWake; ++b)
-    if (batch(s) < kBatch) break;
+    if (batch(s) < kRetryMin) break;
   if (ctx_.query_log) ctx_.query_log->end_batch();
 }
 
