@@ -6,7 +6,11 @@
 // No zone, no lookup, no EDNS: whatever
 // a real server spends above this is its own work.
 //
-//   bench_null_responder ADDR PORT
+//   bench_null_responder ADDR PORT [epoll]
+//
+// With `epoll`, it waits in epoll_wait() on the socket and then reads it without blocking,
+// as fastrbld's workers do (they also watch libuv's descriptor), instead of blocking in
+// recvmmsg(): the cost of that wait, measured apart (bench/README.md, sixth round).
 //
 // Prints "started" once the socket is bound. Runs until killed. Bench code only.
 
@@ -18,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,8 +52,9 @@ std::size_t make_reply(std::array<std::uint8_t, kBufSize>& b, std::size_t len) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s ADDR PORT\n", argv[0]);
+  const bool use_epoll = argc == 4 && std::strcmp(argv[3], "epoll") == 0;
+  if (argc != 3 && !use_epoll) {
+    std::fprintf(stderr, "usage: %s ADDR PORT [epoll]\n", argv[0]);
     return 2;
   }
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -86,11 +92,24 @@ int main(int argc, char** argv) {
     in[i].msg_hdr.msg_iovlen = 1;
     in[i].msg_hdr.msg_name = &peers[i];
   }
+  const int ep = use_epoll ? epoll_create1(EPOLL_CLOEXEC) : -1;
+  if (use_epoll) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      std::perror("epoll");
+      return 1;
+    }
+  }
   for (;;) {
     for (unsigned i = 0; i < kBatch; ++i) in[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    const int n = recvmmsg(fd, in.data(), kBatch, MSG_WAITFORONE, nullptr);
+    if (use_epoll) {
+      std::array<epoll_event, 8> events{};
+      if (epoll_wait(ep, events.data(), static_cast<int>(events.size()), -1) <= 0) continue;
+    }
+    const int n = recvmmsg(fd, in.data(), kBatch, use_epoll ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN) continue;
       std::perror("recvmmsg");
       return 1;
     }
