@@ -209,6 +209,7 @@ def main(outdir, png):
                 label=f"{rate_text(machine.get(rate))} q/s")
         for x, v in zip(xs, vals):
             ax1.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+    ax1.set_ylim(0, max(num(mix[s].get("cpu_us")) or 0 for s in names) * 1.3)  # room for the legend
     ax1.set_xticks(range(len(names)))
     ax1.set_xticklabels(names)
     ax1.set_title("server CPU µs per query\n(dnsperf at a fixed rate, mix, median round)")
@@ -221,6 +222,7 @@ def main(outdir, png):
                 label="bursts of 32" if j == 0 else "one at a time")
         for x, v in zip(xs, vals):
             ax2.text(x, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
+    ax2.set_ylim(0, max(num(mix[s].get("instr_burst")) or 0 for s in names) * 1.3)
     ax2.set_xticks(range(len(names)))
     ax2.set_xticklabels(names)
     ax2.set_title("user-space instructions per query\n(callgrind, mix)")

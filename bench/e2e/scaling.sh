@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Two measurements the main harness (run.sh) does not make, on the mix of
-# bench/e2e/gen_data.py (1M ip4set + 1M dnset, queries interleaved):
+# Two measurements on the mix of bench/e2e/gen_data.py (1M ip4set + 1M dnset, queries
+# interleaved), alone: the main harness (run.sh) makes both too, on 2 CPUs; this script
+# takes worker counts, CPU sets and client threads for larger machines:
 #
 #   bench/e2e/scaling.sh FASTRBLD NULL_RESPONDER DATA_DIR [ROUNDS] [SECS] [RATE]
 #
