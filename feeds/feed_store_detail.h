@@ -1,11 +1,13 @@
 #pragma once
-// What feed_store.cc and feed_import.cc share: LMDB helpers and the encoding of the
-// feed_entries and feed_meta records (docs/LMDB_SCHEMA.md). Internal to feeds/, not part
-// of its interface. FeedStore::import() lives in feed_import.cc so that a program that only
-// pushes and renders (fastrbld) does not link the fetcher and, through it, libcurl.
+// What feed_store.cc and feed_import.cc share: LMDB helpers (zones/lmdb_util.h's, and the
+// walk over one dataset's keys) and the encoding of the feed_entries and feed_meta records
+// (docs/LMDB_SCHEMA.md). Internal to feeds/, not part of its interface. FeedStore::import() lives in
+// feed_import.cc so that a program that only pushes and renders (fastrbld) does not link the fetcher and,
+// through it, libcurl.
 
 #include "core/status.h"
 #include "feeds/feed_store.h"
+#include "zones/lmdb_util.h"
 
 #include <lmdb.h>
 
@@ -17,41 +19,12 @@
 
 namespace fastrbl::feeds::detail {
 
-inline core::Status lmdb_error(std::string_view what, int rc) {
-  return core::Status::error("LMDB " + std::string(what) + ": " + ::mdb_strerror(rc));
-}
-
-inline MDB_val val_of(std::string_view s) noexcept { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-inline MDB_val val_of(std::span<const std::uint8_t> b) noexcept {
-  return MDB_val{b.size(), const_cast<std::uint8_t*>(b.data())};
-}
-inline std::span<const std::uint8_t> bytes_of(const MDB_val& v) noexcept {
-  return {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
-}
-inline std::string_view text_of(const MDB_val& v) noexcept {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
-
-// Aborts the transaction unless commit() ran.
-struct TxnGuard {
-  MDB_txn* txn = nullptr;
-  ~TxnGuard() {
-    if (txn != nullptr) ::mdb_txn_abort(txn);
-  }
-  int commit() noexcept {
-    const int rc = ::mdb_txn_commit(txn);
-    txn = nullptr;
-    return rc;
-  }
-};
-
-// Closes the cursor.
-struct CursorGuard {
-  MDB_cursor* cur = nullptr;
-  ~CursorGuard() {
-    if (cur != nullptr) ::mdb_cursor_close(cur);
-  }
-};
+using zones::lmdb::bytes_of;
+using zones::lmdb::CursorGuard;
+using zones::lmdb::lmdb_error;
+using zones::lmdb::text_of;
+using zones::lmdb::TxnGuard;
+using zones::lmdb::val_of;
 
 // `dataset \0 key`: one dataset's keys are contiguous and sorted by key bytes.
 inline std::string db_key(std::string_view dataset, std::string_view key) {

@@ -1,6 +1,7 @@
 #include "zones/store.h"
 
 #include "core/log.h"
+#include "zones/lmdb_util.h"
 
 #include <lmdb.h>
 
@@ -23,17 +24,10 @@ constexpr std::string_view kCurrentKey = "current";
 constexpr std::uint32_t kByteOrderMark = 0x01020304;
 constexpr std::string_view kSchemaName = "fastrbl-lmdb";
 
-core::Status lmdb_error(std::string_view what, int rc) {
-  return core::Status::error("LMDB " + std::string(what) + ": " + ::mdb_strerror(rc));
-}
-
-MDB_val val_of(std::span<const std::uint8_t> b) noexcept {
-  return MDB_val{b.size(), const_cast<std::uint8_t*>(b.data())};
-}
-MDB_val val_of(std::string_view s) noexcept { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-std::span<const std::uint8_t> bytes_of(const MDB_val& v) noexcept {
-  return {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
-}
+using lmdb::bytes_of;
+using lmdb::lmdb_error;
+using lmdb::TxnGuard;
+using lmdb::val_of;
 
 std::array<std::uint8_t, 12> image_key(const ImageKey& k) noexcept {
   std::array<std::uint8_t, 12> out{};
@@ -111,19 +105,6 @@ std::vector<std::uint8_t> encode_schema() {
   const auto b = w.bytes();
   return {b.begin(), b.end()};
 }
-
-// Aborts a transaction unless it was committed.
-struct TxnGuard {
-  MDB_txn* txn = nullptr;
-  ~TxnGuard() {
-    if (txn != nullptr) ::mdb_txn_abort(txn);
-  }
-  int commit() noexcept {
-    const int rc = ::mdb_txn_commit(txn);
-    txn = nullptr;
-    return rc;
-  }
-};
 
 core::Result<std::optional<GenerationRecord>> read_current(MDB_txn* txn, unsigned meta_dbi) {
   MDB_val k = val_of(kCurrentKey), v{};
