@@ -30,6 +30,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <unordered_set>
 #include <utility>
@@ -72,6 +73,14 @@ std::string domain(std::uint32_t i) {
   return "d" + std::to_string(i * 2654435761u) + ".example" + std::to_string(i % 97) + ".com";
 }
 
+// The lines a data file of `zone` starts with: SOA, NS, TTL and the default value.
+void write_header(std::ofstream& out, std::string_view zone, std::string_view default_value) {
+  out << "$SOA 3600 ns1." << zone << ". hostmaster." << zone << ". 0 600 300 86400 60\n"
+      << "$NS 3600 ns1." << zone << " ns2.example.net\n"
+      << "$TTL 2100\n"
+      << default_value << '\n';
+}
+
 // Writes the data files (SOA, NS, a default value with a TXT template, and `n` random
 // addresses or `n` domains, one in 16 with its own value) and loads them as one snapshot.
 Data build(std::size_t n) {
@@ -93,10 +102,7 @@ Data build(std::size_t n) {
   const std::filesystem::path file = dir / "bl";
   {
     std::ofstream out(file, std::ios::binary);
-    out << "$SOA 3600 ns1.bl.example. hostmaster.bl.example. 0 600 300 86400 60\n"
-           "$NS 3600 ns1.bl.example ns2.example.net\n"
-           "$TTL 2100\n"
-           ":127.0.0.2:Listed, see https://bl.example/lookup?ip=$\n";
+    write_header(out, "bl.example", ":127.0.0.2:Listed, see https://bl.example/lookup?ip=$");
     for (std::size_t i = 0; i < addrs.size(); ++i) {
       out << dotted(addrs[i]);
       if (i % 16 == 0) out << " :127.0.0.4:Spam source $, ticket " << i;
@@ -106,10 +112,7 @@ Data build(std::size_t n) {
   const std::filesystem::path dn_file = dir / "dbl";
   {
     std::ofstream out(dn_file, std::ios::binary);
-    out << "$SOA 3600 ns1.dbl.example. hostmaster.dbl.example. 0 600 300 86400 60\n"
-           "$NS 3600 ns1.dbl.example ns2.example.net\n"
-           "$TTL 2100\n"
-           ":127.0.1.2:Domain listed, see https://dbl.example/lookup?d=$\n";
+    write_header(out, "dbl.example", ":127.0.1.2:Domain listed, see https://dbl.example/lookup?d=$");
     for (std::uint32_t i = 0; i < n; ++i) {
       out << domain(i);
       if (i % 16 == 0) out << " :127.0.1.4:Spam domain $, ticket " << i;
