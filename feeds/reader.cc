@@ -1,14 +1,12 @@
+// Format names and Reader::read(istream). The factory, make_reader() and
+// read_feed_file(), is in make_reader.cc: it links every reader (and ldns, for RPZ), which
+// a program that only needs the names (fastrbld, through the feed config) should not.
+
 #include "feeds/reader.h"
 
-#include "feeds/read_context.h"
-
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
-#include <utility>
+#include <string>
 
 namespace fastrbl::feeds {
 namespace {
@@ -62,49 +60,6 @@ ReadResult Reader::read(std::istream& in, std::string_view file_name) const {
     return r;
   }
   return read(buf.view(), file_name);
-}
-
-std::unique_ptr<Reader> make_reader(Format format, const ReadOptions& options) {
-  using detail::TokenKinds;
-  switch (format) {
-    case Format::kPlain:
-      return detail::make_list_reader(options, TokenKinds::kAny, "");
-    case Format::kCloudflare:
-      return detail::make_list_reader(options, TokenKinds::kIpOnly, "cloudflare");
-    case Format::kHosts:
-      return detail::make_hosts_reader(options);
-    case Format::kAdblock:
-      return detail::make_adblock_reader(options);
-    case Format::kCsv:
-      return detail::make_csv_reader(options);
-    case Format::kDnset:
-    case Format::kIp4set:
-    case Format::kIp6:
-      return detail::make_rbldnsd_reader(options, format);
-    case Format::kRpz:
-      return detail::make_rpz_reader(options);
-    case Format::kAws:
-    case Format::kGoogle:
-    case Format::kAzure:
-    case Format::kOracle:
-    case Format::kCloudflareJson:
-      return detail::make_json_reader(options, format);
-  }
-  return nullptr;
-}
-
-core::Result<ReadResult> read_feed_file(Format format, const std::string& path, const ReadOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    return core::Status::error("cannot read feed file " + path + ": " + std::strerror(err));
-  }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    const int err = errno;
-    return core::Status::error("cannot read feed file " + path + ": " + std::strerror(err));
-  }
-  return make_reader(format, options)->read(std::string_view(data), path);
 }
 
 }  // namespace fastrbl::feeds
