@@ -68,6 +68,9 @@ def main(outdir, png):
                 if base == "cpu_high_us":
                     rounds_text.append(f"{config} {server}, {rate_text(machine.get('cpu_rate_high'))} q/s: " +
                                        ", ".join(f"{v:.2f}" for v in vals))
+        # Heap allocations per query: both callgrind windows together.
+        if r.get("allocs_burst") is not None:
+            r["allocs"] = str((num(r.get("allocs_burst")) or 0) + (num(r.get("allocs_single")) or 0))
     sizes = machine.get("sizes", "").split()
 
     def label(config):
@@ -98,8 +101,6 @@ def main(outdir, png):
             v = {}
             for key, _, _ in cols:
                 x = num(r.get(key))
-                if key == "allocs" and r.get("allocs_burst") is not None:
-                    x = (num(r.get("allocs_burst")) or 0) + (num(r.get("allocs_single")) or 0)
                 if key == "rss_kb" and x is not None:
                     x /= 1024
                 v[key] = x
@@ -152,14 +153,12 @@ def main(outdir, png):
             print(f"   The same at {rate_text(machine.get(rate))} q/s, where recvmmsg batches form (median round): "
                   f"{fc:.2f} against {cc:.2f} µs = {fc / cc:.2f}×{against}.")
     bench = {k: v for (c, k), v in res.items() if c == "bench_query"}
-    windows = {c: num(r.get("allocs")) if r.get("allocs") is not None else
-               (num(r.get("allocs_burst")) or 0) + (num(r.get("allocs_single")) or 0)
-               for (c, srv), r in res.items() if srv == "fastrbld" and r.get("allocs_burst") is not None}
+    windows = {c: num(r["allocs"]) for (c, srv), r in res.items() if srv == "fastrbld" and "allocs" in r}
     if bench or windows:
         per_op = {k: num(v.get("allocs_per_op")) for k, v in bench.items()}
         zero = all(v == 0 for v in per_op.values()) and all(v == 0 for v in windows.values())
         print(f"3. 0 heap allocations per query: bench_query allocs/op "
-              + (", ".join(f"{k.replace('BM_Answer/', '')} {fmt(v, 0) if v is not None else 'missing'}"
+              + (", ".join(f"{k} {fmt(v, 0) if v is not None else 'missing'}"
                            for k, v in sorted(per_op.items())) or "not run")
               + "; the running fastrbld (all threads, callgrind windows) "
               + (", ".join(f"{c} {fmt(v, 2)}" for c, v in sorted(windows.items())) or "not measured")
@@ -201,32 +200,29 @@ def main(outdir, png):
     names = [s for s in SERVERS if mix[s]]
     colors = {"rbldnsd": "#c0504d", "fastrbld": "#4f81bd", "ceiling": "#9bbb59"}
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    width = 0.38
-    for j, (key, rate) in enumerate((("cpu_us", "cpu_rate"), ("cpu_high_us", "cpu_rate_high"))):
-        vals = [num(mix[s].get(key)) or 0 for s in names]
-        xs = [i + (j - 0.5) * width for i in range(len(names))]
-        ax1.bar(xs, vals, width, color=[colors[s] for s in names], alpha=1.0 if j == 0 else 0.55,
-                label=f"{rate_text(machine.get(rate))} q/s")
-        for x, v in zip(xs, vals):
-            ax1.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
-    ax1.set_ylim(0, max(num(mix[s].get("cpu_us")) or 0 for s in names) * 1.3)  # room for the legend
-    ax1.set_xticks(range(len(names)))
-    ax1.set_xticklabels(names)
-    ax1.set_title("server CPU µs per query\n(dnsperf at a fixed rate, mix, median round)")
+
+    def pair_of_bars(ax, series, value_format, title):
+        """Two bars per server, (metric, legend label) each, the second paler."""
+        width = 0.38
+        for j, (key, text) in enumerate(series):
+            vals = [num(mix[s].get(key)) or 0 for s in names]
+            xs = [i + (j - 0.5) * width for i in range(len(names))]
+            ax.bar(xs, vals, width, color=[colors[s] for s in names], alpha=1.0 if j == 0 else 0.55, label=text)
+            for x, v in zip(xs, vals):
+                ax.text(x, v, format(v, value_format), ha="center", va="bottom", fontsize=8)
+        # Room above the tallest first bar for the legend.
+        ax.set_ylim(0, max(num(mix[s].get(series[0][0])) or 0 for s in names) * 1.3)
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names)
+        ax.set_title(title)
+        ax.legend()
+
+    pair_of_bars(ax1, [("cpu_us", f"{rate_text(machine.get('cpu_rate'))} q/s"),
+                       ("cpu_high_us", f"{rate_text(machine.get('cpu_rate_high'))} q/s")],
+                 ".2f", "server CPU µs per query\n(dnsperf at a fixed rate, mix, median round)")
     ax1.set_ylabel("µs (utime + stime)")
-    ax1.legend()
-    for j, mode in enumerate(("burst", "single")):
-        vals = [num(mix[s].get(f"instr_{mode}")) or 0 for s in names]
-        xs = [i + (j - 0.5) * width for i in range(len(names))]
-        ax2.bar(xs, vals, width, color=[colors[s] for s in names], alpha=1.0 if j == 0 else 0.55,
-                label="bursts of 32" if j == 0 else "one at a time")
-        for x, v in zip(xs, vals):
-            ax2.text(x, v, f"{v:,.0f}", ha="center", va="bottom", fontsize=8)
-    ax2.set_ylim(0, max(num(mix[s].get("instr_burst")) or 0 for s in names) * 1.3)
-    ax2.set_xticks(range(len(names)))
-    ax2.set_xticklabels(names)
-    ax2.set_title("user-space instructions per query\n(callgrind, mix)")
-    ax2.legend()
+    pair_of_bars(ax2, [("instr_burst", "bursts of 32"), ("instr_single", "one at a time")], ",.0f",
+                 "user-space instructions per query\n(callgrind, mix)")
     fig.suptitle(f"{label('mix')}; {machine.get('date')}, load {machine.get('load_start')}", fontsize=9)
     fig.tight_layout()
     fig.savefig(png, dpi=90)

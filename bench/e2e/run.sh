@@ -170,6 +170,8 @@ stop() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU_TICKS_BEFORE CPU_TICKS_AFTER QUERIES: the server's CPU µs per query between the two.
+cpu_us_per_query() { $py -c "print(round(($2 - $1) / $(getconf CLK_TCK) * 1e6 / max(1, $3), 3))"; }
 
 # CPU per query at a fixed rate, with latency percentiles (at $cpu_rate only: dnsperf -v
 # at the higher rate would cost the client more than the server). TAG (optional) suffixes
@@ -184,10 +186,9 @@ measure_cpu() {
   taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$cpu_secs" -Q "$rate" "${clients[@]}" -t 2 \
     -b "$client_buf" "${verbose[@]}" > "$f" 2>&1
   t1=$(cpu_ticks "$server_pid")
-  local done hz
+  local done
   done=$(awk '/Queries completed/ {print $3}' "$f")
-  hz=$(getconf CLK_TCK)
-  record "$config" "$server" "$metric$tag" "$($py -c "print(round(($t1-$t0)/$hz*1e6/max(1,$done),3))")"
+  record "$config" "$server" "$metric$tag" "$(cpu_us_per_query "$t0" "$t1" "$done")"
   [ "$rate" = "$cpu_rate" ] || return 0
   record "$config" "$server" "cpu_completed$tag" "$done"
   record "$config" "$server" "cpu_lost$tag" "$(awk '/Queries lost/ {print $3}' "$f")"
@@ -324,8 +325,7 @@ for round in $(seq "$worker_rounds"); do
     done_q=$(awk '/Queries completed/ {print $3}' "$f")
     record mix "fastrbld" "qps_workers${workers}_r$round" "$(awk '/Queries per second/ {print int($4)}' "$f")"
     record mix "fastrbld" "lost_workers${workers}_r$round" "$(awk '/Queries lost/ {print $3}' "$f")"
-    record mix "fastrbld" "cpu_workers${workers}_r$round" \
-      "$($py -c "print(round(($t1-$t0)/$(getconf CLK_TCK)*1e6/max(1,$done_q),3))")"
+    record mix "fastrbld" "cpu_workers${workers}_r$round" "$(cpu_us_per_query "$t0" "$t1" "$done_q")"
   done
 done
 server_cpus=0 workers=1 record_start=1
