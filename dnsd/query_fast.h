@@ -7,8 +7,7 @@
 // datasets and zone records), and returns "not answered", having written nothing that
 // counts, whenever anything is unusual; the general path then answers (or drops) the
 // query. Inline, so that the worker's batch loop has it without a call
-// (answer_fast_in_place());
-// answer() (dnsd/query.cc) tries it first too.
+// (answer_fast_in_place()); answer() (dnsd/query.cc) tries it first too.
 // Thread safety: as answer() (query.h).
 
 #include "core/bytes.h"

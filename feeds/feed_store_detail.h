@@ -1,9 +1,9 @@
 #pragma once
 // What feed_store.cc and feed_import.cc share: LMDB helpers (zones/lmdb_util.h's, and the
 // walk over one dataset's keys) and the encoding of the feed_entries and feed_meta records
-// (docs/LMDB_SCHEMA.md). Internal to feeds/, not part of its interface. FeedStore::import() lives in
-// feed_import.cc so that a program that only pushes and renders (fastrbld) does not link the fetcher and,
-// through it, libcurl.
+// (docs/LMDB_SCHEMA.md). Internal to feeds/, not part of its interface. FeedStore::import()
+// lives in feed_import.cc so that a program that only pushes and renders (fastrbld) does not
+// link the fetcher and, through it, libcurl.
 
 #include "core/status.h"
 #include "feeds/feed_store.h"
